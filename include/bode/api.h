@@ -1,0 +1,107 @@
+/* The API's request handling, independent of the HTTP library.
+ *
+ * The http module parses a request into struct bode_request and calls
+ * bode_api_handle, which routes it and fills struct bode_response. Handlers
+ * never see libmicrohttpd. The Notify error shapes and the table of error
+ * statuses live here, once. */
+#ifndef BODE_API_H
+#define BODE_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bode/config.h"
+#include "bode/err.h"
+
+enum bode_method {
+    BODE_METHOD_GET,
+    BODE_METHOD_HEAD,
+    BODE_METHOD_POST,
+    BODE_METHOD_PUT,
+    BODE_METHOD_DELETE,
+    BODE_METHOD_PATCH,
+    BODE_METHOD_OPTIONS,
+    BODE_METHOD_OTHER,
+};
+
+struct bode_request {
+    enum bode_method method;
+    const char *path; /* decoded path without the query string */
+    const char *body; /* NULL when there is none; not NUL-terminated */
+    size_t body_len;
+    const char *request_id;
+    /* Accessors into the HTTP layer's parsed request; ctx is theirs.
+     * header: case-insensitive name, NULL if absent. query: first value or
+     * NULL. query_all: fills up to max values of a repeated key, returns how
+     * many there are. query_keys: fills up to max distinct keys. Strings stay
+     * valid while the request is being handled. */
+    void *ctx;
+    const char *(*header)(void *ctx, const char *name);
+    const char *(*query)(void *ctx, const char *name);
+    size_t (*query_all)(void *ctx, const char *name, const char **out,
+                        size_t max);
+    size_t (*query_keys)(void *ctx, const char **out, size_t max);
+};
+
+#define BODE_RESPONSE_MAX_HEADERS 8
+
+struct bode_header {
+    char name[40];
+    char value[216];
+};
+
+struct bode_response {
+    int status;
+    char *body; /* owned; allocated with bode_malloc */
+    size_t body_len;
+    const char *content_type; /* static string */
+    struct bode_header headers[BODE_RESPONSE_MAX_HEADERS];
+    size_t n_headers;
+};
+
+/* The errors the API can answer with. Each has one fixed status, Notify
+ * error type and (unless the caller supplies one) message. */
+enum bode_api_error {
+    BODE_API_E_ROUTE_NOT_FOUND,  /* 404, v1 shape */
+    BODE_API_E_METHOD_NOT_ALLOWED, /* 405, v1 shape */
+    BODE_API_E_BODY_TOO_LARGE,   /* 413 */
+    BODE_API_E_INTERNAL,         /* 500 */
+    BODE_API_E_UNAVAILABLE,      /* 503: Redis unreachable */
+    BODE_API_E__COUNT
+};
+
+/* Shared, read-only state for every request. */
+struct bode_api_ctx {
+    const struct bode_config *cfg;
+};
+
+/* Routes req and fills resp (which the caller must pass initialised with
+ * bode_response_init and release afterwards). Never fails: every problem is
+ * turned into a Notify-shaped error response. Thread safe; uses this thread's
+ * own Redis connection. */
+void bode_api_handle(const struct bode_api_ctx *ctx,
+                     const struct bode_request *req,
+                     struct bode_response *resp);
+
+void bode_response_init(struct bode_response *resp);
+void bode_response_release(struct bode_response *resp);
+
+/* Adds a header; BODE_ERR_TOO_BIG when the table or the value is full.
+ * Values containing CR or LF are refused with BODE_ERR_INVALID. */
+enum bode_err bode_response_add_header(struct bode_response *resp,
+                                       const char *name, const char *value);
+
+/* Fills resp with error e in Notify's shape. message overrides the table's
+ * text when not NULL. If memory runs out the body is a fixed string. */
+void bode_api_fail(struct bode_response *resp, enum bode_api_error e,
+                   const char *message);
+
+/* The headers Notify puts on every response (nosniff, no-store, ...):
+ * a NULL-terminated array of name, value pairs. */
+extern const char *const bode_api_common_headers[];
+
+/* Short name of the route that matched path, for metrics and logs (never
+ * contains ids): "/v2/notifications/{id}", or "unmatched". */
+const char *bode_api_route_name(enum bode_method method, const char *path);
+
+#endif

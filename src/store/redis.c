@@ -1,0 +1,363 @@
+/* Redis connections: address parsing, connect with timeouts, AUTH/SELECT,
+ * reconnect. Must not know any key names or data layout. */
+#include "bode/redis.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "bode/alloc.h"
+#include "redis_int.h"
+
+struct bode_redis {
+    struct bode_redis_addr addr;
+    int timeout_ms;
+    redisContext *ctx;
+    char error[128];
+};
+
+static enum bode_err copy_part(char *dst, size_t size, const char *src,
+                               size_t len)
+{
+    if (len >= size)
+        return BODE_ERR_INVALID;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+    return BODE_OK;
+}
+
+static enum bode_err parse_int(const char *s, size_t len, int min, int max,
+                               int *out)
+{
+    long v = 0;
+    size_t i;
+
+    if (len == 0 || len > 9)
+        return BODE_ERR_INVALID;
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return BODE_ERR_INVALID;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v < min || v > max)
+        return BODE_ERR_INVALID;
+    *out = (int)v;
+    return BODE_OK;
+}
+
+static enum bode_err parse_unix(const char *rest, struct bode_redis_addr *a)
+{
+    const char *q = strchr(rest, '?');
+    size_t plen = q ? (size_t)(q - rest) : strlen(rest);
+    const char *p;
+    const char *amp;
+    size_t len;
+
+    if (plen == 0 || rest[0] != '/')
+        return BODE_ERR_INVALID;
+    if (copy_part(a->path, sizeof(a->path), rest, plen))
+        return BODE_ERR_INVALID;
+    for (p = q; p && *p; p = amp) {
+        p++;
+        amp = strchr(p, '&');
+        len = amp ? (size_t)(amp - p) : strlen(p);
+        if (strncmp(p, "db=", 3) == 0) {
+            if (parse_int(p + 3, len - 3, 0, 100000, &a->db))
+                return BODE_ERR_INVALID;
+        } else if (strncmp(p, "password=", 9) == 0) {
+            if (copy_part(a->password, sizeof(a->password), p + 9, len - 9))
+                return BODE_ERR_INVALID;
+        } else {
+            return BODE_ERR_INVALID;
+        }
+    }
+    return BODE_OK;
+}
+
+static enum bode_err parse_tcp(const char *rest, struct bode_redis_addr *a)
+{
+    const char *at = strrchr(rest, '@');
+    const char *hostport = at ? at + 1 : rest;
+    const char *slash = strchr(hostport, '/');
+    size_t hplen = slash ? (size_t)(slash - hostport) : strlen(hostport);
+    const char *colon;
+    const char *host_end;
+
+    if (at) {
+        const char *c = memchr(rest, ':', (size_t)(at - rest));
+        if (c) {
+            if (copy_part(a->user, sizeof(a->user), rest, (size_t)(c - rest)) ||
+                copy_part(a->password, sizeof(a->password), c + 1,
+                          (size_t)(at - c - 1)))
+                return BODE_ERR_INVALID;
+        } else if (copy_part(a->password, sizeof(a->password), rest,
+                             (size_t)(at - rest))) {
+            return BODE_ERR_INVALID;
+        }
+    }
+    if (hplen == 0)
+        return BODE_ERR_INVALID;
+    if (hostport[0] == '[') {
+        host_end = memchr(hostport, ']', hplen);
+        if (!host_end || host_end == hostport + 1)
+            return BODE_ERR_INVALID;
+        if (copy_part(a->host, sizeof(a->host), hostport + 1,
+                      (size_t)(host_end - hostport - 1)))
+            return BODE_ERR_INVALID;
+        colon = host_end + 1 < hostport + hplen ? host_end + 1 : NULL;
+        if (colon && *colon != ':')
+            return BODE_ERR_INVALID;
+    } else {
+        colon = memchr(hostport, ':', hplen);
+        host_end = colon ? colon : hostport + hplen;
+        if (host_end == hostport ||
+            copy_part(a->host, sizeof(a->host), hostport,
+                      (size_t)(host_end - hostport)))
+            return BODE_ERR_INVALID;
+    }
+    if (colon &&
+        parse_int(colon + 1, (size_t)(hostport + hplen - colon - 1), 1, 65535,
+                  &a->port))
+        return BODE_ERR_INVALID;
+    if (slash && slash[1] &&
+        parse_int(slash + 1, strlen(slash + 1), 0, 100000, &a->db))
+        return BODE_ERR_INVALID;
+    return BODE_OK;
+}
+
+enum bode_err bode_redis_addr_parse(const char *url, struct bode_redis_addr *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->port = 6379;
+    if (strncmp(url, "unix://", 7) == 0)
+        return parse_unix(url + 7, out);
+    if (strncmp(url, "redis://", 8) == 0)
+        return parse_tcp(url + 8, out);
+    return BODE_ERR_INVALID;
+}
+
+struct bode_redis *bode_redis_new(const char *url, int timeout_ms)
+{
+    struct bode_redis *r = bode_calloc(1, sizeof(*r));
+
+    if (!r)
+        return NULL;
+    if (bode_redis_addr_parse(url, &r->addr)) {
+        bode_free(r);
+        return NULL;
+    }
+    r->timeout_ms = timeout_ms > 0 ? timeout_ms : 2000;
+    return r;
+}
+
+static void drop(struct bode_redis *r)
+{
+    if (r->ctx)
+        redisFree(r->ctx);
+    r->ctx = NULL;
+}
+
+void bode_redis_free(struct bode_redis *r)
+{
+    if (!r)
+        return;
+    drop(r);
+    /* The password must not linger in freed memory. */
+    memset(&r->addr, 0, sizeof(r->addr));
+    bode_free(r);
+}
+
+static void set_error(struct bode_redis *r, const char *what, const char *why)
+{
+    snprintf(r->error, sizeof(r->error), "%s: %.90s", what, why);
+}
+
+static enum bode_err handshake(struct bode_redis *r)
+{
+    redisReply *reply = NULL;
+    enum bode_err err = BODE_OK;
+
+    if (r->addr.password[0]) {
+        if (r->addr.user[0])
+            reply = redisCommand(r->ctx, "AUTH %s %s", r->addr.user,
+                                 r->addr.password);
+        else
+            reply = redisCommand(r->ctx, "AUTH %s", r->addr.password);
+        if (!reply || reply->type == REDIS_REPLY_ERROR) {
+            set_error(r, "redis AUTH failed", "credentials refused");
+            err = BODE_ERR_REDIS;
+            goto out;
+        }
+        freeReplyObject(reply);
+        reply = NULL;
+    }
+    if (r->addr.db) {
+        reply = redisCommand(r->ctx, "SELECT %d", r->addr.db);
+        if (!reply || reply->type == REDIS_REPLY_ERROR) {
+            set_error(r, "redis SELECT failed",
+                      reply ? reply->str : r->ctx->errstr);
+            err = BODE_ERR_REDIS;
+            goto out;
+        }
+    }
+out:
+    if (reply)
+        freeReplyObject(reply);
+    return err;
+}
+
+enum bode_err bode_redis_connect(struct bode_redis *r)
+{
+    struct timeval tv;
+    enum bode_err err;
+
+    if (r->ctx)
+        return BODE_OK;
+    tv.tv_sec = r->timeout_ms / 1000;
+    tv.tv_usec = (r->timeout_ms % 1000) * 1000;
+    if (r->addr.path[0])
+        r->ctx = redisConnectUnixWithTimeout(r->addr.path, tv);
+    else
+        r->ctx = redisConnectWithTimeout(r->addr.host, r->addr.port, tv);
+    if (!r->ctx) {
+        set_error(r, "redis connect failed", "out of memory");
+        return BODE_ERR_REDIS;
+    }
+    if (r->ctx->err) {
+        set_error(r, "redis connect failed", r->ctx->errstr);
+        drop(r);
+        return BODE_ERR_REDIS;
+    }
+    if (redisSetTimeout(r->ctx, tv) != REDIS_OK) {
+        set_error(r, "redis connect failed", "cannot set timeout");
+        drop(r);
+        return BODE_ERR_REDIS;
+    }
+    err = handshake(r);
+    if (err)
+        drop(r);
+    return err;
+}
+
+bool bode_redis_is_connected(const struct bode_redis *r)
+{
+    return r->ctx != NULL;
+}
+
+redisReply *bode_redis__command(struct bode_redis *r, bool retry, int argc,
+                                const char **argv, const size_t *lens,
+                                enum bode_err *err)
+{
+    redisReply *reply = NULL;
+    bool was_connected = r->ctx != NULL;
+    int attempt;
+
+    for (attempt = 0; attempt < 2; attempt++) {
+        *err = bode_redis_connect(r);
+        if (*err)
+            return NULL;
+        reply = redisCommandArgv(r->ctx, argc, argv, lens);
+        if (reply) {
+            *err = BODE_OK;
+            return reply;
+        }
+        set_error(r, "redis command failed",
+                  r->ctx->err == REDIS_ERR_OOM ? "out of memory"
+                                               : r->ctx->errstr);
+        *err = r->ctx->err == REDIS_ERR_OOM ? BODE_ERR_NOMEM : BODE_ERR_REDIS;
+        drop(r);
+        /* Only a connection that had been idle may have died quietly;
+         * a fresh one failing means Redis itself is in trouble. */
+        if (!retry || !was_connected)
+            break;
+        was_connected = false;
+    }
+    return NULL;
+}
+
+enum bode_err bode_redis_ping(struct bode_redis *r)
+{
+    const char *argv[] = {"PING"};
+    enum bode_err err;
+    redisReply *reply = bode_redis__command(r, true, 1, argv, NULL, &err);
+
+    if (!reply)
+        return err;
+    if (reply->type != REDIS_REPLY_STATUS) {
+        set_error(r, "redis PING failed",
+                  reply->type == REDIS_REPLY_ERROR ? reply->str : "bad reply");
+        err = BODE_ERR_REDIS;
+    }
+    freeReplyObject(reply);
+    return err;
+}
+
+enum bode_err bode_redis_server_version(struct bode_redis *r, char *out,
+                                        size_t size)
+{
+    const char *argv[] = {"INFO", "server"};
+    enum bode_err err;
+    redisReply *reply = bode_redis__command(r, true, 2, argv, NULL, &err);
+    const char *v;
+    size_t len;
+
+    if (!reply)
+        return err;
+    err = BODE_ERR_REDIS;
+    if (reply->type != REDIS_REPLY_STRING)
+        goto out;
+    v = strstr(reply->str, "redis_version:");
+    if (!v)
+        goto out;
+    v += strlen("redis_version:");
+    len = strcspn(v, "\r\n");
+    if (size == 0)
+        goto out;
+    if (len >= size)
+        len = size - 1;
+    memcpy(out, v, len);
+    out[len] = '\0';
+    err = BODE_OK;
+out:
+    freeReplyObject(reply);
+    return err;
+}
+
+const char *bode_redis_last_error(const struct bode_redis *r)
+{
+    return r->error[0] ? r->error : "no error";
+}
+
+static pthread_key_t thread_key;
+static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
+
+static void free_thread_handle(void *p)
+{
+    bode_redis_free(p);
+}
+
+static void make_thread_key(void)
+{
+    /* Cannot fail in practice (PTHREAD_KEYS_MAX is 1024); if it did,
+     * pthread_getspecific below returns NULL and we make a handle per
+     * call, which is slow but correct. */
+    (void)pthread_key_create(&thread_key, free_thread_handle);
+}
+
+struct bode_redis *bode_redis_for_thread(const char *url, int timeout_ms)
+{
+    struct bode_redis *r;
+
+    pthread_once(&thread_key_once, make_thread_key);
+    r = pthread_getspecific(thread_key);
+    if (r)
+        return r;
+    r = bode_redis_new(url, timeout_ms);
+    if (r && pthread_setspecific(thread_key, r) != 0) {
+        bode_redis_free(r);
+        r = NULL;
+    }
+    return r;
+}

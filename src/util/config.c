@@ -1,0 +1,403 @@
+/* BODE_* settings: defaults, file, environment, validation. Must not
+ * connect to anything or keep state beyond the struct it fills. */
+#include "bode/config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bode/buf.h"
+
+enum kind { K_STR, K_INT, K_LONG, K_LEVEL, K_URL, K_REDIS };
+
+struct setting {
+    const char *name;
+    enum kind kind;
+    size_t offset;
+    size_t size; /* for strings: the array size */
+    long min;
+    long max;
+    const char *help;
+};
+
+#define STR(n, f, h)                                                           \
+    {n, K_STR, offsetof(struct bode_config, f),                                \
+     sizeof(((struct bode_config *)0)->f), 0, 0, h}
+#define INT(n, f, lo, hi, h)                                                   \
+    {n, K_INT, offsetof(struct bode_config, f), 0, lo, hi, h}
+
+static const struct setting settings[] = {
+    {"BODE_REDIS_URL", K_REDIS, offsetof(struct bode_config, redis_url),
+     sizeof(((struct bode_config *)0)->redis_url), 0, 0,
+     "Redis to use: redis://[:password@]host[:port][/db] or "
+     "unix:///path/to/redis.sock[?db=N]"},
+    {"BODE_REDIS_SOCKET", K_REDIS, offsetof(struct bode_config, redis_url),
+     sizeof(((struct bode_config *)0)->redis_url), 0, 0,
+     "Path of a Redis unix socket; overrides BODE_REDIS_URL"},
+    INT("BODE_REDIS_TIMEOUT_MS", redis_timeout_ms, 10, 60000,
+        "Redis connect and command timeout in milliseconds"),
+    STR("BODE_LISTEN_ADDR", listen_addr,
+        "Address the API listens on (IPv4 or IPv6 literal)"),
+    INT("BODE_PORT", port, 1, 65535, "TCP port the API listens on"),
+    INT("BODE_THREADS", threads, 1, 256,
+        "HTTP worker threads (default: number of CPUs)"),
+    {"BODE_LOG_LEVEL", K_LEVEL, offsetof(struct bode_config, log_level), 0, 0,
+     0, "debug, info, warn or error"},
+    {"BODE_BODY_LIMIT", K_LONG, offsetof(struct bode_config, body_limit), 0,
+     1024, 64L * 1024 * 1024,
+     "Largest request body in bytes; larger requests get 413"},
+    {"BODE_PUBLIC_URL", K_URL, offsetof(struct bode_config, public_url),
+     sizeof(((struct bode_config *)0)->public_url), 0, 0,
+     "Public base URL used in `uri` fields, e.g. https://notify.example.org "
+     "(default: from the request's Host header)"},
+    INT("BODE_CONN_TIMEOUT", conn_timeout, 1, 3600,
+        "Seconds an idle client connection is kept open"),
+    INT("BODE_CONN_LIMIT", conn_limit, 1, 100000,
+        "Most client connections open at once"),
+    INT("BODE_PER_IP_LIMIT", per_ip_limit, 0, 100000,
+        "Most connections from one client address (0 = no limit; set it at "
+        "the proxy when behind one)"),
+    INT("BODE_SHUTDOWN_TIMEOUT", shutdown_timeout, 1, 3600,
+        "Seconds allowed for a graceful stop before work is abandoned"),
+    STR("BODE_DATA_DIR", data_dir,
+        "Where `bode dev` keeps its Redis data, socket and secrets"),
+};
+
+#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+static long default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (n < 1)
+        return 1;
+    return n > 256 ? 256 : n;
+}
+
+void bode_config_defaults(struct bode_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    memcpy(cfg->redis_url, "redis://127.0.0.1:6379/0",
+           sizeof("redis://127.0.0.1:6379/0"));
+    cfg->redis_timeout_ms = 2000;
+    memcpy(cfg->listen_addr, "127.0.0.1", sizeof("127.0.0.1"));
+    cfg->port = 6011;
+    cfg->threads = (int)default_threads();
+    cfg->log_level = BODE_LOG_INFO;
+    cfg->body_limit = 4L * 1024 * 1024;
+    cfg->conn_timeout = 30;
+    cfg->conn_limit = 1000;
+    cfg->per_ip_limit = 64;
+    cfg->shutdown_timeout = 10;
+    memcpy(cfg->data_dir, ".bode", sizeof(".bode"));
+}
+
+static void fail(struct bode_config_error *e, const char *name,
+                 const char *value, const char *why)
+{
+    snprintf(e->text, sizeof(e->text), "invalid %s \"%.80s\": %s", name,
+             value, why);
+}
+
+static enum bode_err set_string(char *dst, size_t size, const char *name,
+                                const char *value, struct bode_config_error *e)
+{
+    size_t len = strlen(value);
+
+    if (len >= size) {
+        fail(e, name, value, "too long");
+        return BODE_ERR_INVALID;
+    }
+    memcpy(dst, value, len + 1);
+    return BODE_OK;
+}
+
+static enum bode_err parse_long(const char *value, long min, long max,
+                                long *out)
+{
+    char *end = NULL;
+    long v;
+
+    if (!*value)
+        return BODE_ERR_INVALID;
+    errno = 0;
+    v = strtol(value, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return BODE_ERR_INVALID;
+    *out = v;
+    return BODE_OK;
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static enum bode_err apply(struct bode_config *cfg, const struct setting *s,
+                           const char *value, struct bode_config_error *e)
+{
+    char *field = (char *)cfg + s->offset;
+    char why[96];
+    long v;
+
+    switch (s->kind) {
+    case K_STR:
+        if (!*value) {
+            fail(e, s->name, value, "must not be empty");
+            return BODE_ERR_INVALID;
+        }
+        return set_string(field, s->size, s->name, value, e);
+    case K_REDIS:
+        if (strcmp(s->name, "BODE_REDIS_SOCKET") == 0) {
+            if (value[0] != '/') {
+                fail(e, s->name, value, "must be an absolute path");
+                return BODE_ERR_INVALID;
+            }
+            if (strlen(value) + sizeof("unix://") > s->size) {
+                fail(e, s->name, value, "too long");
+                return BODE_ERR_INVALID;
+            }
+            snprintf(field, s->size, "unix://%s", value);
+            return BODE_OK;
+        }
+        if (!has_prefix(value, "redis://") && !has_prefix(value, "unix://")) {
+            fail(e, s->name, value, "must start with redis:// or unix://");
+            return BODE_ERR_INVALID;
+        }
+        return set_string(field, s->size, s->name, value, e);
+    case K_URL:
+        if (*value && !has_prefix(value, "http://") &&
+            !has_prefix(value, "https://")) {
+            fail(e, s->name, value, "must start with http:// or https://");
+            return BODE_ERR_INVALID;
+        }
+        if (set_string(field, s->size, s->name, value, e))
+            return BODE_ERR_INVALID;
+        /* Clients append paths verbatim, so keep no trailing slash. */
+        v = (long)strlen(field);
+        while (v > 0 && field[v - 1] == '/')
+            field[--v] = '\0';
+        return BODE_OK;
+    case K_LEVEL:
+        if (bode_log_level_parse(value, (enum bode_log_level *)field)) {
+            fail(e, s->name, value, "must be debug, info, warn or error");
+            return BODE_ERR_INVALID;
+        }
+        return BODE_OK;
+    case K_INT:
+    case K_LONG:
+        if (parse_long(value, s->min, s->max, &v)) {
+            snprintf(why, sizeof(why), "must be a whole number from %ld to %ld",
+                     s->min, s->max);
+            fail(e, s->name, value, why);
+            return BODE_ERR_INVALID;
+        }
+        if (s->kind == K_INT)
+            *(int *)field = (int)v;
+        else
+            *(long *)field = v;
+        return BODE_OK;
+    }
+    return BODE_ERR_INVALID;
+}
+
+enum bode_err bode_config_set(struct bode_config *cfg, const char *name,
+                              const char *value, struct bode_config_error *e)
+{
+    size_t i;
+
+    for (i = 0; i < N_SETTINGS; i++)
+        if (strcmp(settings[i].name, name) == 0)
+            return apply(cfg, &settings[i], value, e);
+    snprintf(e->text, sizeof(e->text), "unknown setting %.80s", name);
+    return BODE_ERR_INVALID;
+}
+
+static char *trim(char *s)
+{
+    char *end;
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    end = s + strlen(s);
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        *--end = '\0';
+    return s;
+}
+
+static enum bode_err parse_line(struct bode_config *cfg, char *line,
+                                const char *origin, int lineno,
+                                struct bode_config_error *e)
+{
+    char *eq;
+    char *value;
+    char *name;
+    size_t vlen;
+    struct bode_config_error inner;
+
+    name = trim(line);
+    if (!*name || *name == '#')
+        return BODE_OK;
+    if (has_prefix(name, "export "))
+        name = trim(name + 7);
+    eq = strchr(name, '=');
+    if (!eq) {
+        snprintf(e->text, sizeof(e->text), "%.200s:%d: expected NAME=value",
+                 origin, lineno);
+        return BODE_ERR_INVALID;
+    }
+    *eq = '\0';
+    value = eq + 1;
+    name = trim(name);
+    value = trim(value);
+    vlen = strlen(value);
+    if (vlen >= 2 && (value[0] == '"' || value[0] == '\'') &&
+        value[vlen - 1] == value[0]) {
+        value[vlen - 1] = '\0';
+        value++;
+    }
+    if (bode_config_set(cfg, name, value, &inner)) {
+        snprintf(e->text, sizeof(e->text), "%.100s:%d: %.200s", origin,
+                 lineno, inner.text);
+        return BODE_ERR_INVALID;
+    }
+    return BODE_OK;
+}
+
+enum bode_err bode_config_parse(struct bode_config *cfg, const char *text,
+                                size_t len, const char *origin,
+                                struct bode_config_error *e)
+{
+    char line[1024];
+    size_t start = 0;
+    size_t end;
+    int lineno = 0;
+    enum bode_err err;
+
+    while (start < len) {
+        lineno++;
+        end = start;
+        while (end < len && text[end] != '\n')
+            end++;
+        if (end - start >= sizeof(line)) {
+            snprintf(e->text, sizeof(e->text), "%.200s:%d: line too long",
+                     origin, lineno);
+            return BODE_ERR_INVALID;
+        }
+        if (memchr(text + start, '\0', end - start)) {
+            snprintf(e->text, sizeof(e->text), "%.200s:%d: NUL byte", origin,
+                     lineno);
+            return BODE_ERR_INVALID;
+        }
+        memcpy(line, text + start, end - start);
+        line[end - start] = '\0';
+        err = parse_line(cfg, line, origin, lineno, e);
+        if (err)
+            return err;
+        start = end + 1;
+    }
+    return BODE_OK;
+}
+
+static enum bode_err load_file(struct bode_config *cfg, const char *path,
+                               struct bode_config_error *e)
+{
+    FILE *f = NULL;
+    struct bode_buf text;
+    char chunk[4096];
+    size_t n;
+    enum bode_err err = BODE_OK;
+
+    bode_buf_init(&text, 1024 * 1024);
+    f = fopen(path, "r");
+    if (!f) {
+        snprintf(e->text, sizeof(e->text), "cannot read config file %.200s: %s",
+                 path, errno == ENOENT ? "no such file" : "access denied");
+        err = BODE_ERR_IO;
+        goto out;
+    }
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        err = bode_buf_add(&text, chunk, n);
+        if (err) {
+            snprintf(e->text, sizeof(e->text), "config file %.200s: %s", path,
+                     bode_err_str(err));
+            goto out;
+        }
+    }
+    if (ferror(f)) {
+        snprintf(e->text, sizeof(e->text), "cannot read config file %.200s",
+                 path);
+        err = BODE_ERR_IO;
+        goto out;
+    }
+    err = bode_config_parse(cfg, bode_buf_str(&text), text.len, path, e);
+out:
+    if (f)
+        fclose(f);
+    bode_buf_release(&text);
+    return err;
+}
+
+static const char *process_getenv(const char *name)
+{
+    return getenv(name);
+}
+
+enum bode_err bode_config_load(struct bode_config *cfg, const char *file,
+                               bode_getenv_fn getenv_fn,
+                               struct bode_config_error *e)
+{
+    const char *value;
+    size_t i;
+    enum bode_err err;
+
+    if (!getenv_fn)
+        getenv_fn = process_getenv;
+    bode_config_defaults(cfg);
+    if (!file)
+        file = getenv_fn("BODE_CONFIG");
+    if (file && *file) {
+        err = load_file(cfg, file, e);
+        if (err)
+            return err;
+    }
+    for (i = 0; i < N_SETTINGS; i++) {
+        value = getenv_fn(settings[i].name);
+        if (!value)
+            continue;
+        err = apply(cfg, &settings[i], value, e);
+        if (err)
+            return err;
+    }
+    return BODE_OK;
+}
+
+void bode_config_print_help(FILE *out)
+{
+    size_t i;
+    struct bode_config d;
+
+    bode_config_defaults(&d);
+    fputs("Settings (environment variables, or NAME=value lines in the file "
+          "named by\n--config or BODE_CONFIG; the environment wins):\n",
+          out);
+    for (i = 0; i < N_SETTINGS; i++) {
+        const struct setting *s = &settings[i];
+        const char *field = (const char *)&d + s->offset;
+
+        fprintf(out, "  %-22s %s", s->name, s->help);
+        if (s->kind == K_INT && strcmp(s->name, "BODE_THREADS") != 0)
+            fprintf(out, " [%d]", *(const int *)field);
+        else if (s->kind == K_LONG)
+            fprintf(out, " [%ld]", *(const long *)field);
+        else if ((s->kind == K_STR || s->kind == K_REDIS) && *field &&
+                 strcmp(s->name, "BODE_REDIS_SOCKET") != 0)
+            fprintf(out, " [%s]", field);
+        else if (s->kind == K_LEVEL)
+            fputs(" [info]", out);
+        fputc('\n', out);
+    }
+}
