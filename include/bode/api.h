@@ -62,11 +62,11 @@ struct bode_response {
 /* The errors the API can answer with. Each has one fixed status, Notify
  * error type and (unless the caller supplies one) message. */
 enum bode_api_error {
-    BODE_API_E_ROUTE_NOT_FOUND,  /* 404, v1 shape */
+    BODE_API_E_ROUTE_NOT_FOUND,    /* 404, v1 shape */
     BODE_API_E_METHOD_NOT_ALLOWED, /* 405, v1 shape */
-    BODE_API_E_BODY_TOO_LARGE,   /* 413 */
-    BODE_API_E_INTERNAL,         /* 500 */
-    BODE_API_E_UNAVAILABLE,      /* 503: Redis unreachable */
+    BODE_API_E_BODY_TOO_LARGE,     /* 413 */
+    BODE_API_E_INTERNAL,           /* 500 */
+    BODE_API_E_UNAVAILABLE,        /* 503: Redis unreachable */
     BODE_API_E__COUNT
 };
 

@@ -14,19 +14,19 @@
 #include "bode/log.h"
 
 struct bode_config {
-    char redis_url[512];    /* redis://[:pass@]host[:port][/db] or unix:// */
-    int redis_timeout_ms;   /* connect and command timeout */
-    char listen_addr[64];   /* IPv4 or IPv6 literal */
+    char redis_url[512];  /* redis://[:pass@]host[:port][/db] or unix:// */
+    int redis_timeout_ms; /* connect and command timeout */
+    char listen_addr[64]; /* IPv4 or IPv6 literal */
     int port;
-    int threads;            /* HTTP worker threads */
+    int threads; /* HTTP worker threads */
     enum bode_log_level log_level;
-    long body_limit;        /* largest request body accepted, bytes */
-    char public_url[512];   /* base of `uri` fields; "" = request's Host */
-    int conn_timeout;       /* idle seconds before a connection is closed */
-    int conn_limit;         /* open connections, all clients */
-    int per_ip_limit;       /* open connections from one address */
-    int shutdown_timeout;   /* seconds allowed for a graceful stop */
-    char data_dir[256];     /* bode dev's private state */
+    long body_limit;      /* largest request body accepted, bytes */
+    char public_url[512]; /* base of `uri` fields; "" = request's Host */
+    int conn_timeout;     /* idle seconds before a connection is closed */
+    int conn_limit;       /* open connections, all clients */
+    int per_ip_limit;     /* open connections from one address */
+    int shutdown_timeout; /* seconds allowed for a graceful stop */
+    char data_dir[256];   /* bode dev's private state */
 };
 
 struct bode_config_error {

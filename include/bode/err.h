@@ -26,4 +26,8 @@ enum bode_err {
  * Never NULL; unknown values give "unknown error". Thread safe. */
 const char *bode_err_str(enum bode_err err);
 
+/* Describes the system error number errnum in buf (thread safe, unlike
+ * strerror) and returns the text, which may be buf or a static string. */
+const char *bode_errno_str(int errnum, char *buf, unsigned long size);
+
 #endif

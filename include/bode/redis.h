@@ -3,7 +3,8 @@
  * This is the only public face of hiredis: modules above store/ and queue/
  * see just this opaque handle. A handle belongs to one thread at a time
  * (hiredis contexts are not thread safe); the API keeps one per HTTP thread.
- * A failed command drops the socket; the next call reconnects. */
+ * A failed command drops the socket; the next call reconnects. The process
+ * must ignore SIGPIPE (bode's main does), or a vanished server kills it. */
 #ifndef BODE_REDIS_H
 #define BODE_REDIS_H
 
@@ -56,7 +57,7 @@ enum bode_err bode_redis_server_version(struct bode_redis *r, char *out,
 const char *bode_redis_last_error(const struct bode_redis *r);
 
 /* This thread's own handle for url, made on first use and freed when the
- * thread exits. Every call on one thread must pass the same url. NULL only
+ * thread exits. A call with a different url replaces the handle. NULL only
  * when memory runs out. The handle must not be passed to another thread. */
 struct bode_redis *bode_redis_for_thread(const char *url, int timeout_ms);
 

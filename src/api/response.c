@@ -6,11 +6,16 @@
 #include "bode/alloc.h"
 
 const char *const bode_api_common_headers[] = {
-    "Access-Control-Allow-Origin", "*",
-    "X-Content-Type-Options", "nosniff",
-    "X-Frame-Options", "SAMEORIGIN",
-    "Strict-Transport-Security", "max-age=31536000; includeSubDomains; preload",
-    "Cache-Control", "no-store, no-cache, private, must-revalidate",
+    "Access-Control-Allow-Origin",
+    "*",
+    "X-Content-Type-Options",
+    "nosniff",
+    "X-Frame-Options",
+    "SAMEORIGIN",
+    "Strict-Transport-Security",
+    "max-age=31536000; includeSubDomains; preload",
+    "Cache-Control",
+    "no-store, no-cache, private, must-revalidate",
     NULL,
 };
 
@@ -24,17 +29,20 @@ static const struct {
 } errors[BODE_API_E__COUNT] = {
     /* Notify answers unknown routes from Flask's 404 handler, in the v1
      * shape, with werkzeug's description as the message. */
-    [BODE_API_E_ROUTE_NOT_FOUND] = {404, SHAPE_V1, NULL,
-        "The requested URL was not found on the server. If you entered the "
-        "URL manually please check your spelling and try again."},
-    [BODE_API_E_METHOD_NOT_ALLOWED] = {405, SHAPE_V1, NULL,
-        "The method is not allowed for the requested URL."},
+    [BODE_API_E_ROUTE_NOT_FOUND] =
+        {404, SHAPE_V1, NULL,
+         "The requested URL was not found on the server. If you entered the "
+         "URL manually please check your spelling and try again."},
+    [BODE_API_E_METHOD_NOT_ALLOWED] =
+        {405, SHAPE_V1, NULL,
+         "The method is not allowed for the requested URL."},
     [BODE_API_E_BODY_TOO_LARGE] = {413, SHAPE_V2, "RequestEntityTooLarge",
-        "Request body is too large"},
+                                   "Request body is too large"},
     [BODE_API_E_INTERNAL] = {500, SHAPE_V2, "InternalServerError",
-        "Internal server error"},
-    [BODE_API_E_UNAVAILABLE] = {503, SHAPE_V2, "ServiceUnavailable",
-        "Service temporarily unavailable, please try again"},
+                             "Internal server error"},
+    [BODE_API_E_UNAVAILABLE] =
+        {503, SHAPE_V2, "ServiceUnavailable",
+         "Service temporarily unavailable, please try again"},
 };
 
 void bode_response_init(struct bode_response *resp)
@@ -110,8 +118,8 @@ void bode_api_fail(struct bode_response *resp, enum bode_api_error e,
     if (errors[e].shape == SHAPE_V1)
         body = json_pack("{s:s, s:s}", "result", "error", "message", message);
     else
-        body = json_pack("{s:i, s:[{s:s, s:s}]}", "status_code",
-                         errors[e].status, "errors", "error", errors[e].type,
-                         "message", message);
+        body =
+            json_pack("{s:i, s:[{s:s, s:s}]}", "status_code", errors[e].status,
+                      "errors", "error", errors[e].type, "message", message);
     bode_api_reply_json(resp, errors[e].status, body);
 }

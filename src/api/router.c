@@ -86,8 +86,7 @@ static void method_not_allowed(unsigned methods, struct bode_response *resp)
 }
 
 void bode_api_handle(const struct bode_api_ctx *ctx,
-                     const struct bode_request *req,
-                     struct bode_response *resp)
+                     const struct bode_request *req, struct bode_response *resp)
 {
     struct bode_api_params params;
     unsigned path_methods = 0;

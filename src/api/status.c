@@ -20,8 +20,8 @@ static bool want_simple(const struct bode_request *req)
 static enum bode_err redis_version(const struct bode_api_ctx *ctx, char *out,
                                    size_t size)
 {
-    struct bode_redis *r = bode_redis_for_thread(ctx->cfg->redis_url,
-                                                 ctx->cfg->redis_timeout_ms);
+    struct bode_redis *r =
+        bode_redis_for_thread(ctx->cfg->redis_url, ctx->cfg->redis_timeout_ms);
 
     if (!r)
         return BODE_ERR_NOMEM;
@@ -43,18 +43,18 @@ void bode_api_status(const struct bode_api_ctx *ctx,
     }
     if (redis_version(ctx, version, sizeof(version))) {
         bode_api_reply_json(resp, 503,
-                            json_pack("{s:s, s:s, s:s, s:s}", "status",
-                                      "error", "message", "Redis unavailable",
+                            json_pack("{s:s, s:s, s:s, s:s}", "status", "error",
+                                      "message", "Redis unavailable",
                                       "git_commit", BODE_GIT_COMMIT,
                                       "build_time", BODE_BUILD_TIME));
         return;
     }
     snprintf(db, sizeof(db), "redis %s", version);
-    bode_api_reply_json(
-        resp, 200,
-        json_pack("{s:s, s:s, s:s, s:s, s:n}", "status", "ok", "git_commit",
-                  BODE_GIT_COMMIT, "build_time", BODE_BUILD_TIME, "db_version",
-                  db, "db_bulk_version"));
+    bode_api_reply_json(resp, 200,
+                        json_pack("{s:s, s:s, s:s, s:s, s:n}", "status", "ok",
+                                  "git_commit", BODE_GIT_COMMIT, "build_time",
+                                  BODE_BUILD_TIME, "db_version", db,
+                                  "db_bulk_version"));
 }
 
 void bode_api_status_live(const struct bode_api_ctx *ctx,
@@ -73,8 +73,8 @@ void bode_api_status_ready(const struct bode_api_ctx *ctx,
                            const struct bode_api_params *params,
                            struct bode_response *resp)
 {
-    struct bode_redis *r = bode_redis_for_thread(ctx->cfg->redis_url,
-                                                 ctx->cfg->redis_timeout_ms);
+    struct bode_redis *r =
+        bode_redis_for_thread(ctx->cfg->redis_url, ctx->cfg->redis_timeout_ms);
 
     (void)req;
     (void)params;

@@ -33,8 +33,7 @@ int bode_cmd_api(int argc, char **argv)
         bode_log(BODE_LOG_ERROR, "cannot start", BODE_LOG_S("reason", why));
         return err == BODE_ERR_INVALID ? BODE_EXIT_USAGE : BODE_EXIT_FAIL;
     }
-    bode_log(BODE_LOG_INFO, "listening",
-             BODE_LOG_S("address", cfg.listen_addr),
+    bode_log(BODE_LOG_INFO, "listening", BODE_LOG_S("address", cfg.listen_addr),
              BODE_LOG_I("port", bode_http_port(server)),
              BODE_LOG_I("threads", cfg.threads));
     while (sig != SIGINT && sig != SIGTERM)

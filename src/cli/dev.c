@@ -39,6 +39,9 @@ struct dev {
     pid_t pids[N_CHILDREN];
 };
 
+/* A fresh stack buffer per use keeps this safe anywhere. */
+#define ERRNO_TEXT bode_errno_str(errno, (char[128]){0}, 128)
+
 static long now_ms(void)
 {
     struct timespec ts;
@@ -54,7 +57,7 @@ static int make_dirs(struct dev *d, const char *data_dir)
 
     if (mkdir(data_dir, 0700) < 0 && errno != EEXIST) {
         fprintf(stderr, "bode dev: cannot create %s: %s\n", data_dir,
-                strerror(errno));
+                ERRNO_TEXT);
         return -1;
     }
     if (!realpath(data_dir, d->dir)) {
@@ -91,8 +94,7 @@ static int take_lock(struct dev *d)
     snprintf(path, sizeof(path), "%s/dev.lock", d->dir);
     d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (d->lock_fd < 0) {
-        fprintf(stderr, "bode dev: cannot open %s: %s\n", path,
-                strerror(errno));
+        fprintf(stderr, "bode dev: cannot open %s: %s\n", path, ERRNO_TEXT);
         return -1;
     }
     if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0) {
@@ -108,7 +110,8 @@ static int take_lock(struct dev *d)
         return -1;
     }
     len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-    if (ftruncate(d->lock_fd, 0) < 0 || pwrite(d->lock_fd, pid, (size_t)len, 0) != len)
+    if (ftruncate(d->lock_fd, 0) < 0 ||
+        pwrite(d->lock_fd, pid, (size_t)len, 0) != len)
         fprintf(stderr, "bode dev: warning: cannot record pid in %s\n", path);
     return 0;
 }
@@ -122,8 +125,7 @@ static int write_redis_conf(const struct dev *d, char *conf, size_t size)
         return -1;
     f = fopen(conf, "w");
     if (!f) {
-        fprintf(stderr, "bode dev: cannot write %s: %s\n", conf,
-                strerror(errno));
+        fprintf(stderr, "bode dev: cannot write %s: %s\n", conf, ERRNO_TEXT);
         return -1;
     }
     /* Durability settings match what production should run: AOF with an
@@ -157,9 +159,10 @@ static int wait_for_redis(struct dev *d, int timeout_ms)
         return -1;
     while (now_ms() < deadline) {
         if (bode_proc_reap(d->pids, N_CHILDREN, &status) >= 0) {
-            fprintf(stderr,
-                    "bode dev: redis-server exited at start; see %s/redis.log\n",
-                    d->dir);
+            fprintf(
+                stderr,
+                "bode dev: redis-server exited at start; see %s/redis.log\n",
+                d->dir);
             goto out;
         }
         if (bode_redis_ping(r) == BODE_OK) {
@@ -185,7 +188,8 @@ static int wait_for_api(struct dev *d, const struct bode_config *cfg,
     while (now_ms() < deadline) {
         which = bode_proc_reap(d->pids, N_CHILDREN, &status);
         if (which >= 0) {
-            fprintf(stderr, "bode dev: %s exited at start (see its log above)\n",
+            fprintf(stderr,
+                    "bode dev: %s exited at start (see its log above)\n",
                     child_names[which]);
             return -1;
         }
@@ -271,8 +275,9 @@ static int supervise(struct dev *d, const struct bode_config *cfg)
         }
         which = bode_proc_reap(d->pids, N_CHILDREN, &status);
         if (which >= 0) {
-            fprintf(stderr, "bode dev: %s stopped unexpectedly (%s %d); "
-                            "stopping the rest\n",
+            fprintf(stderr,
+                    "bode dev: %s stopped unexpectedly (%s %d); "
+                    "stopping the rest\n",
                     child_names[which],
                     WIFSIGNALED(status) ? "signal" : "exit code",
                     WIFSIGNALED(status) ? WTERMSIG(status)
@@ -313,8 +318,9 @@ int bode_cmd_dev(int argc, char **argv)
     redis_argv[2] = NULL;
     d.pids[REDIS] = bode_proc_spawn(redis_argv, NULL, &err);
     if (d.pids[REDIS] <= 0 || wait_for_redis(&d, 15000)) {
-        fprintf(stderr, "bode dev: cannot start %s (is redis-server "
-                        "installed? scripts/run installs it)\n",
+        fprintf(stderr,
+                "bode dev: cannot start %s (is redis-server "
+                "installed? scripts/run installs it)\n",
                 redis_argv[0]);
         rc = BODE_EXIT_FAIL;
         goto out;

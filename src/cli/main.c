@@ -1,4 +1,5 @@
 /* Entry point: picks the subcommand. Wiring only: no behaviour lives here. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,9 @@ int main(int argc, char **argv)
     size_t i;
 
     bode_alloc_install_json();
+    /* hiredis writes with write(2): a peer that went away must give EPIPE,
+     * which every command handles, not kill the process. */
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return 2;

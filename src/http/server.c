@@ -38,9 +38,9 @@ static const struct {
     const char *name;
     enum bode_method method;
 } methods[] = {
-    {"GET", BODE_METHOD_GET},       {"HEAD", BODE_METHOD_HEAD},
-    {"POST", BODE_METHOD_POST},     {"PUT", BODE_METHOD_PUT},
-    {"DELETE", BODE_METHOD_DELETE}, {"PATCH", BODE_METHOD_PATCH},
+    {"GET", BODE_METHOD_GET},         {"HEAD", BODE_METHOD_HEAD},
+    {"POST", BODE_METHOD_POST},       {"PUT", BODE_METHOD_PUT},
+    {"DELETE", BODE_METHOD_DELETE},   {"PATCH", BODE_METHOD_PATCH},
     {"OPTIONS", BODE_METHOD_OPTIONS},
 };
 
@@ -66,14 +66,12 @@ static const char *method_label(enum bode_method m)
 
 static const char *get_header(void *ctx, const char *name)
 {
-    return MHD_lookup_connection_value(ctx,
-                                       MHD_HEADER_KIND, name);
+    return MHD_lookup_connection_value(ctx, MHD_HEADER_KIND, name);
 }
 
 static const char *get_query(void *ctx, const char *name)
 {
-    return MHD_lookup_connection_value(ctx,
-                                       MHD_GET_ARGUMENT_KIND, name);
+    return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
 }
 
 struct collect {
@@ -107,13 +105,12 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind,
     return MHD_YES;
 }
 
-static size_t get_query_all(void *ctx, const char *name,
-                            const char **out, size_t max)
+static size_t get_query_all(void *ctx, const char *name, const char **out,
+                            size_t max)
 {
     struct collect c = {name, out, max, 0};
 
-    MHD_get_connection_values(ctx,
-                              MHD_GET_ARGUMENT_KIND, collect_arg, &c);
+    MHD_get_connection_values(ctx, MHD_GET_ARGUMENT_KIND, collect_arg, &c);
     return c.n;
 }
 
@@ -121,15 +118,13 @@ static size_t get_query_keys(void *ctx, const char **out, size_t max)
 {
     struct collect c = {NULL, out, max, 0};
 
-    MHD_get_connection_values(ctx,
-                              MHD_GET_ARGUMENT_KIND, collect_arg, &c);
+    MHD_get_connection_values(ctx, MHD_GET_ARGUMENT_KIND, collect_arg, &c);
     return c.n;
 }
 
 /* Accepts a caller's X-Request-Id only when it is short and plain, so it is
  * safe in logs and headers; otherwise makes a fresh one. */
-static void pick_request_id(struct MHD_Connection *conn, char *out,
-                            size_t size)
+static void pick_request_id(struct MHD_Connection *conn, char *out, size_t size)
 {
     const char *given = get_header(conn, "X-Request-Id");
     size_t len;
@@ -284,8 +279,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     return ret;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn,
-                         void **req_cls, enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
 {
     struct bode_http_server *s = cls;
     struct req_state *st = *req_cls;
@@ -368,14 +363,13 @@ struct bode_http_server *bode_http_start(const struct bode_config *cfg,
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s,
         /* The logger must come first to catch messages about the rest. */
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->conn_timeout,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->conn_limit,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->per_ip_limit,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned int)cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)cfg->conn_timeout, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)cfg->conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned int)cfg->per_ip_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 #if MHD_VERSION >= 0x00097701
         MHD_OPTION_CLIENT_DISCIPLINE_LVL, (int)1,

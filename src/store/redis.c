@@ -13,6 +13,7 @@
 
 struct bode_redis {
     struct bode_redis_addr addr;
+    char url[512];
     int timeout_ms;
     redisContext *ctx;
     char error[128];
@@ -117,9 +118,8 @@ static enum bode_err parse_tcp(const char *rest, struct bode_redis_addr *a)
                       (size_t)(host_end - hostport)))
             return BODE_ERR_INVALID;
     }
-    if (colon &&
-        parse_int(colon + 1, (size_t)(hostport + hplen - colon - 1), 1, 65535,
-                  &a->port))
+    if (colon && parse_int(colon + 1, (size_t)(hostport + hplen - colon - 1), 1,
+                           65535, &a->port))
         return BODE_ERR_INVALID;
     if (slash && slash[1] &&
         parse_int(slash + 1, strlen(slash + 1), 0, 100000, &a->db))
@@ -127,7 +127,8 @@ static enum bode_err parse_tcp(const char *rest, struct bode_redis_addr *a)
     return BODE_OK;
 }
 
-enum bode_err bode_redis_addr_parse(const char *url, struct bode_redis_addr *out)
+enum bode_err bode_redis_addr_parse(const char *url,
+                                    struct bode_redis_addr *out)
 {
     memset(out, 0, sizeof(*out));
     out->port = 6379;
@@ -144,10 +145,11 @@ struct bode_redis *bode_redis_new(const char *url, int timeout_ms)
 
     if (!r)
         return NULL;
-    if (bode_redis_addr_parse(url, &r->addr)) {
+    if (strlen(url) >= sizeof(r->url) || bode_redis_addr_parse(url, &r->addr)) {
         bode_free(r);
         return NULL;
     }
+    memcpy(r->url, url, strlen(url) + 1);
     r->timeout_ms = timeout_ms > 0 ? timeout_ms : 2000;
     return r;
 }
@@ -166,6 +168,7 @@ void bode_redis_free(struct bode_redis *r)
     drop(r);
     /* The password must not linger in freed memory. */
     memset(&r->addr, 0, sizeof(r->addr));
+    memset(r->url, 0, sizeof(r->url));
     bode_free(r);
 }
 
@@ -352,8 +355,13 @@ struct bode_redis *bode_redis_for_thread(const char *url, int timeout_ms)
 
     pthread_once(&thread_key_once, make_thread_key);
     r = pthread_getspecific(thread_key);
-    if (r)
+    if (r && strcmp(r->url, url) == 0)
         return r;
+    /* Only tests switch URLs on one thread; servers pass the same one. */
+    if (r) {
+        pthread_setspecific(thread_key, NULL);
+        bode_redis_free(r);
+    }
     r = bode_redis_new(url, timeout_ms);
     if (r && pthread_setspecific(thread_key, r) != 0) {
         bode_redis_free(r);

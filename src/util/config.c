@@ -24,10 +24,14 @@ struct setting {
 };
 
 #define STR(n, f, h)                                                           \
-    {n, K_STR, offsetof(struct bode_config, f),                                \
-     sizeof(((struct bode_config *)0)->f), 0, 0, h}
+    {                                                                          \
+        n, K_STR, offsetof(struct bode_config, f),                             \
+            sizeof(((struct bode_config *)0)->f), 0, 0, h                      \
+    }
 #define INT(n, f, lo, hi, h)                                                   \
-    {n, K_INT, offsetof(struct bode_config, f), 0, lo, hi, h}
+    {                                                                          \
+        n, K_INT, offsetof(struct bode_config, f), 0, lo, hi, h                \
+    }
 
 static const struct setting settings[] = {
     {"BODE_REDIS_URL", K_REDIS, offsetof(struct bode_config, redis_url),
@@ -98,8 +102,8 @@ void bode_config_defaults(struct bode_config *cfg)
 static void fail(struct bode_config_error *e, const char *name,
                  const char *value, const char *why)
 {
-    snprintf(e->text, sizeof(e->text), "invalid %s \"%.80s\": %s", name,
-             value, why);
+    snprintf(e->text, sizeof(e->text), "invalid %s \"%.80s\": %s", name, value,
+             why);
 }
 
 static enum bode_err set_string(char *dst, size_t size, const char *name,
@@ -260,8 +264,8 @@ static enum bode_err parse_line(struct bode_config *cfg, char *line,
         value++;
     }
     if (bode_config_set(cfg, name, value, &inner)) {
-        snprintf(e->text, sizeof(e->text), "%.100s:%d: %.200s", origin,
-                 lineno, inner.text);
+        snprintf(e->text, sizeof(e->text), "%.100s:%d: %.200s", origin, lineno,
+                 inner.text);
         return BODE_ERR_INVALID;
     }
     return BODE_OK;

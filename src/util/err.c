@@ -2,6 +2,8 @@
  * detail structs. */
 #include "bode/err.h"
 
+#include <string.h>
+
 static const char *const names[BODE_ERR__COUNT] = {
     [BODE_OK] = "success",
     [BODE_ERR_NOMEM] = "out of memory",
@@ -21,4 +23,10 @@ const char *bode_err_str(enum bode_err err)
     if ((int)err < 0 || err >= BODE_ERR__COUNT || !names[err])
         return "unknown error";
     return names[err];
+}
+
+const char *bode_errno_str(int errnum, char *buf, unsigned long size)
+{
+    /* _GNU_SOURCE gives the GNU strerror_r, which returns the text. */
+    return strerror_r(errnum, buf, size);
 }

@@ -20,11 +20,11 @@ static const char *component = "bode";
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 static const char *const sensitive_keys[] = {
-    "authorization", "token",  "secret",        "password",
-    "api_key",       "apikey", "key_secret",    "personalisation",
-    "body",          "content", "subject",      "recipient",
-    "email_address", "phone_number", "to",      "message",
-    "bearer_token",  "callback_token", "html",  "text",
+    "authorization", "token",          "secret",     "password",
+    "api_key",       "apikey",         "key_secret", "personalisation",
+    "body",          "content",        "subject",    "recipient",
+    "email_address", "phone_number",   "to",         "message",
+    "bearer_token",  "callback_token", "html",       "text",
 };
 
 bool bode_log_key_is_sensitive(const char *key)

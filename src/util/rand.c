@@ -33,8 +33,8 @@ enum bode_err bode_rand_hex(char *out, size_t n)
     enum bode_err err;
 
     while (done < n) {
-        size_t chunk = n - done > 2 * sizeof(bytes) ? 2 * sizeof(bytes)
-                                                     : n - done;
+        size_t chunk =
+            n - done > 2 * sizeof(bytes) ? 2 * sizeof(bytes) : n - done;
         err = bode_rand_bytes(bytes, (chunk + 1) / 2);
         if (err) {
             out[0] = '\0';
