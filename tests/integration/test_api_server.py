@@ -10,7 +10,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Bode, Redis, raw_exchange, request  # noqa: E402
+from harness import (Bode, Redis, raw_exchange, request,  # noqa: E402
+                     wait_until)
 
 
 class ApiServerTest(unittest.TestCase):
@@ -143,6 +144,14 @@ class ApiServerTest(unittest.TestCase):
         finally:
             for s in socks:
                 s.close()
+            # Let the server notice the closes before other tests connect.
+            wait_until(self._answers, what="connection slots to free up")
+
+    def _answers(self):
+        try:
+            return request(self.api.port, "GET", "/_status?simple=1")[0] == 200
+        except OSError:
+            return False
 
     def test_access_log_lines_are_json_without_query(self):
         request(self.api.port, "GET", "/_status?simple=1&secret=hunter2")
