@@ -1,0 +1,116 @@
+/* The delivery queue: per-service lane streams read through one consumer
+ * group, the claim guard, status transitions, retries and dead letters.
+ * With store/, the only code that knows Redis key names and scripts.
+ *
+ * Streams are bode:{s:SID}:q:CHANNEL:LANE, one per service, channel and
+ * lane, so one XREADGROUP COUNT n over many services takes at most n from
+ * each: a flood from one service cannot hold another back for long.
+ * Not thread safe with the same bode_redis. */
+#ifndef BODE_QUEUE_H
+#define BODE_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bode/err.h"
+#include "bode/model.h"
+#include "bode/redis.h"
+#include "bode/uuid.h"
+
+#define BODE_QUEUE_KEY_SIZE 160
+
+/* One stream entry: which notification of which service. */
+struct bode_queue_entry {
+    char stream[BODE_QUEUE_KEY_SIZE];
+    char entry_id[48];
+    char service_id[BODE_UUID_SIZE];
+    char notification_id[BODE_UUID_SIZE];
+};
+
+/* Fills keys (up to max) with the lane streams of lane for every service
+ * and channel, creating the consumer group "workers" on each (from the
+ * beginning, so nothing queued before is missed). *n is set to how many. */
+enum bode_err bode_queue_streams(struct bode_redis *r, enum bode_lane lane,
+                                 char (*keys)[BODE_QUEUE_KEY_SIZE], size_t max,
+                                 size_t *n);
+
+/* XREADGROUP for consumer over keys: new entries (">"), or this
+ * consumer's own pending entries when pending is true (after a restart).
+ * Up to count per stream; blocks up to block_ms when block_ms > 0. Fills
+ * out (up to max) and *got. */
+enum bode_err bode_queue_read(struct bode_redis *r,
+                              char (*keys)[BODE_QUEUE_KEY_SIZE], size_t n,
+                              const char *consumer, long count, long block_ms,
+                              bool pending, struct bode_queue_entry *out,
+                              size_t max, size_t *got);
+
+/* Takes over up to count entries of stream idle longer than min_idle_ms
+ * (their worker died), with how often each has now been delivered in
+ * deliveries (parallel to out). */
+enum bode_err bode_queue_autoclaim(struct bode_redis *r, const char *stream,
+                                   const char *consumer, long min_idle_ms,
+                                   long count, struct bode_queue_entry *out,
+                                   long *deliveries, size_t max, size_t *got);
+
+/* Acknowledges an entry without any other change (a notification that
+ * needs no work). */
+enum bode_err bode_queue_ack(struct bode_redis *r,
+                             const struct bode_queue_entry *e);
+
+/* The claim guard: leases notification e for worker until now + lease_us,
+ * only if it is still "created" and not leased to another live worker.
+ * *claimed says whether it was; when it was, out holds the record (release
+ * it with bode_notification_release); when not, skip_reason (if not NULL,
+ * 32 bytes) says why. */
+struct bode_notification;
+enum bode_err bode_queue_claim(struct bode_redis *r,
+                               const struct bode_queue_entry *e,
+                               const char *worker, int64_t now,
+                               int64_t lease_us, bool *claimed,
+                               char *skip_reason,
+                               struct bode_notification *out);
+
+/* A change of a notification's state. */
+struct bode_transition {
+    const char *service_id;
+    const char *notification_id;
+    const struct bode_queue_entry *entry; /* to acknowledge, or NULL */
+    const char *worker;                   /* "" for receipts */
+    bool retry;                           /* try again at retry_at */
+    int64_t retry_at;
+    enum bode_status status;  /* when not retrying */
+    const char *provider;     /* NULL to keep */
+    const char *provider_ref; /* NULL for none */
+    int retention_days;
+    bool callback;      /* queue a callback if final */
+    const char *detail; /* history note, no personal data */
+    int64_t now;
+};
+
+/* Applies t atomically: status only moves forward, a final status never
+ * changes, the history gets a line, a final status starts the retention
+ * clock and queues the callback, and the entry is acknowledged. *applied
+ * (may be NULL) is false when the notification had moved on already. */
+enum bode_err bode_queue_transition(struct bode_redis *r,
+                                    const struct bode_transition *t,
+                                    bool *applied);
+
+/* Moves up to max notifications of service sid whose retry is due back
+ * onto their lanes. *moved says how many. */
+enum bode_err bode_queue_promote(struct bode_redis *r, const char *sid,
+                                 int64_t now, long max, size_t *moved);
+
+/* Finds the notification a provider reference belongs to (for receipts).
+ * BODE_ERR_NOT_FOUND when unknown. */
+enum bode_err bode_queue_find_ref(struct bode_redis *r, const char *provider,
+                                  const char *ref, char *sid, char *nid);
+
+/* Moves entry e to its service's dead-letter stream with reason, then
+ * marks the notification technical-failure and acknowledges the entry. */
+enum bode_err bode_queue_dead(struct bode_redis *r,
+                              const struct bode_queue_entry *e,
+                              const char *reason, int retention_days,
+                              bool callback, int64_t now);
+
+#endif

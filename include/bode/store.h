@@ -1,0 +1,271 @@
+/* Everything Bode keeps in Redis: services, API keys, team members,
+ * templates and notifications. The only module (with queue/) that knows key
+ * names and Lua scripts; callers pass a struct bode_redis and plain structs.
+ *
+ * Key layout (docs/internals/store.md): every key of one service shares the
+ * hash tag {s:<service id>}, so each atomic step touches one slot and a move
+ * to Redis Cluster stays open. Secrets (API key secrets, callback tokens)
+ * are sealed with the caller's secretbox before they are written.
+ *
+ * Functions that read fill caller-owned structs; those with heap fields say
+ * so and have a _release. All return BODE_ERR_REDIS when Redis fails,
+ * BODE_ERR_NOT_FOUND when the thing is absent, BODE_ERR_NOMEM when memory
+ * runs out. None is thread safe with the same bode_redis. */
+#ifndef BODE_STORE_H
+#define BODE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bode/err.h"
+#include "bode/model.h"
+#include "bode/redis.h"
+#include "bode/secretbox.h"
+#include "bode/uuid.h"
+
+/* ---- services ---- */
+
+enum bode_permission {
+    BODE_PERM_EMAIL = 1u << 0,
+    BODE_PERM_SMS = 1u << 1,
+    BODE_PERM_INTERNATIONAL_SMS = 1u << 2,
+    BODE_PERM_SMS_TO_UK_LANDLINES = 1u << 3,
+};
+
+struct bode_service {
+    char id[BODE_UUID_SIZE];
+    char name[256];
+    bool restricted; /* trial mode: only team and guest-list recipients */
+    bool active;
+    unsigned permissions;
+    int rate_limit;  /* requests per 60 s per key type */
+    int email_limit; /* per day; 0 = unlimited */
+    int sms_limit;
+    int international_sms_limit;
+    char email_from[64]; /* local part of the sender address */
+    char email_domain[128];
+    char sms_sender[16];
+    bool prefix_sms;
+    int retention_days;
+    char callback_url[512];
+    char callback_token[256]; /* plain text in memory, sealed in Redis */
+    char brand_name[128];
+    char brand_logo[512];
+    char brand_colour[16];
+    int64_t created_at; /* microseconds */
+};
+
+/* Fills s with Notify's defaults for a new live service named name (a
+ * fresh id, all channel permissions but landlines, rate 3000/min, daily
+ * limits 250000/250000/100, 7 days' retention). */
+enum bode_err bode_service_defaults(struct bode_service *s, const char *name);
+
+/* Writes s (creating or replacing). box seals the callback token. */
+enum bode_err bode_store_service_put(struct bode_redis *r,
+                                     const struct bode_secretbox *box,
+                                     const struct bode_service *s);
+
+/* Reads service id into out, opening its sealed fields with box. */
+enum bode_err bode_store_service_get(struct bode_redis *r,
+                                     const struct bode_secretbox *box,
+                                     const char *id, struct bode_service *out);
+
+/* Fills ids (up to max) with every service's id and sets *n to how many
+ * there are (which may exceed max). */
+enum bode_err bode_store_service_list(struct bode_redis *r,
+                                      char (*ids)[BODE_UUID_SIZE], size_t max,
+                                      size_t *n);
+
+/* ---- API keys ---- */
+
+struct bode_api_key {
+    char id[BODE_UUID_SIZE];
+    char name[128];
+    enum bode_key_type type;
+    char secret[BODE_UUID_SIZE]; /* plain text in memory, sealed in Redis */
+    int64_t created_at;
+    int64_t revoked_at; /* 0 while the key is live */
+};
+
+#define BODE_STORE_MAX_KEYS 64
+
+/* Adds key to service sid. */
+enum bode_err bode_store_key_put(struct bode_redis *r,
+                                 const struct bode_secretbox *box,
+                                 const char *sid,
+                                 const struct bode_api_key *key);
+
+/* Fills keys (up to BODE_STORE_MAX_KEYS) with service sid's keys, oldest
+ * first, secrets opened. *n may be 0. */
+enum bode_err bode_store_key_list(struct bode_redis *r,
+                                  const struct bode_secretbox *box,
+                                  const char *sid, struct bode_api_key *keys,
+                                  size_t *n);
+
+/* Marks key key_id of service sid revoked at time now (microseconds).
+ * BODE_ERR_NOT_FOUND if there is no such key; revoking twice keeps the
+ * first time. */
+enum bode_err bode_store_key_revoke(struct bode_redis *r, const char *sid,
+                                    const char *key_id, int64_t now);
+
+/* ---- team members and guest list ---- */
+
+/* Adds a normalised email address or phone number (E.164 digits). */
+enum bode_err bode_store_team_add(struct bode_redis *r, const char *sid,
+                                  const char *recipient);
+
+/* Sets *yes when recipient is on service sid's team or guest list. */
+enum bode_err bode_store_team_has(struct bode_redis *r, const char *sid,
+                                  const char *recipient, bool *yes);
+
+/* ---- templates ---- */
+
+struct bode_template_rec {
+    char id[BODE_UUID_SIZE];
+    char service_id[BODE_UUID_SIZE];
+    enum bode_channel type;
+    char name[256];
+    char *subject; /* owned; NULL for SMS */
+    char *body;    /* owned */
+    int version;
+    int64_t created_at;
+    int64_t updated_at; /* when this version was made */
+    char created_by[320];
+    bool archived;
+    enum bode_lane lane;
+};
+
+/* Frees the owned fields; accepts a zeroed struct. */
+void bode_template_rec_release(struct bode_template_rec *t);
+
+/* Stores t's content as template t->id of service t->service_id, adding a
+ * version only when something changed, and sets *version to the version
+ * now current. t->version and timestamps are ignored. */
+enum bode_err bode_store_template_put(struct bode_redis *r,
+                                      const struct bode_template_rec *t,
+                                      int *version);
+
+/* Reads version (0 = latest) of template tid of service sid into out (the
+ * caller releases it). */
+enum bode_err bode_store_template_get(struct bode_redis *r, const char *sid,
+                                      const char *tid, int version,
+                                      struct bode_template_rec *out);
+
+/* Reads the latest version of every template of service sid, optionally
+ * only of one type (type_filter < 0 for all), newest first by creation.
+ * *out is a bode_malloc'd array of *n records: release each, then free. */
+enum bode_err bode_store_template_list(struct bode_redis *r, const char *sid,
+                                       int type_filter,
+                                       struct bode_template_rec **out,
+                                       size_t *n);
+
+/* ---- notifications ---- */
+
+/* What the API has validated and rendered, ready to store. Strings are
+ * borrowed; NULL means absent. */
+struct bode_accept {
+    const char *id;
+    const char *service_id;
+    enum bode_key_type key_type;
+    const char *key_id;
+    enum bode_channel channel;
+    enum bode_lane lane;
+    const char *template_id;
+    int template_version;
+    const char *to;              /* normalised recipient */
+    const char *personalisation; /* JSON text */
+    const char *reference;
+    const char *subject;
+    const char *body;
+    const char *from; /* SMS sender or email from address */
+    const char *reply_to;
+    const char *one_click_unsubscribe_url;
+    const char *request_id;
+    int billable_units; /* SMS fragments */
+    bool international;
+    const char *country_prefix;
+    int64_t created_at; /* microseconds */
+    int retention_days;
+    int rate_limit;              /* per minute; 0 = none */
+    int daily_limit;             /* 0 = not counted (test keys) */
+    int international_limit;     /* international texts a day */
+    const char *idempotency_key; /* NULL = none */
+    const char *idempotency_hash;
+    const char *response; /* body to replay for the same key */
+};
+
+enum bode_accept_outcome {
+    BODE_ACCEPT_STORED,
+    BODE_ACCEPT_RATE_LIMITED,
+    BODE_ACCEPT_DAILY_LIMITED,
+    BODE_ACCEPT_INTERNATIONAL_LIMITED,
+    BODE_ACCEPT_REPLAYED,     /* same idempotency key and body */
+    BODE_ACCEPT_KEY_CONFLICT, /* same idempotency key, other body */
+};
+
+struct bode_accept_result {
+    enum bode_accept_outcome outcome;
+    long tokens_left;   /* rate-limit tokens remaining */
+    long ms_until_full; /* until the bucket is full again */
+    long ms_retry;      /* when rate limited: until one token */
+    char *replayed;     /* owned: the remembered response */
+};
+
+void bode_accept_result_release(struct bode_accept_result *res);
+
+/* Stores a notification, its listing entry and its queue entry in one
+ * atomic step after checking the idempotency key, the rate limit and the
+ * daily limit. On BODE_OK, res->outcome says which happened; nothing is
+ * written unless it is BODE_ACCEPT_STORED. */
+enum bode_err bode_store_accept(struct bode_redis *r,
+                                const struct bode_accept *a,
+                                struct bode_accept_result *res);
+
+struct bode_notification {
+    char id[BODE_UUID_SIZE];
+    char service_id[BODE_UUID_SIZE];
+    enum bode_key_type key_type;
+    enum bode_channel channel;
+    enum bode_status status;
+    enum bode_lane lane;
+    char template_id[BODE_UUID_SIZE];
+    int template_version;
+    char *to;                        /* owned */
+    char *reference;                 /* owned; NULL if none */
+    char *subject;                   /* owned; NULL for SMS */
+    char *body;                      /* owned */
+    char *personalisation;           /* owned JSON text */
+    char *one_click_unsubscribe_url; /* owned; NULL if none */
+    char *provider;                  /* owned; NULL until sent */
+    int billable_units;
+    bool international;
+    int64_t created_at;
+    int64_t sent_at; /* 0 = not yet */
+    int64_t updated_at;
+};
+
+void bode_notification_release(struct bode_notification *n);
+
+/* Reads notification id of service sid. */
+enum bode_err bode_store_notification_get(struct bode_redis *r, const char *sid,
+                                          const char *id,
+                                          struct bode_notification *out);
+
+struct bode_list_filter {
+    enum bode_key_type key_type; /* only notifications sent with it */
+    unsigned channels;           /* bit per enum bode_channel; 0 = any */
+    unsigned statuses;           /* bit per enum bode_status; 0 = any */
+    const char *reference;       /* NULL = any */
+    const char *older_than;      /* an id; NULL = from the newest */
+};
+
+/* Reads up to limit notifications of service sid matching f, newest
+ * first. *out is a bode_malloc'd array of *n records: release each, then
+ * free. An older_than id that does not exist gives an empty list. */
+enum bode_err
+bode_store_notification_list(struct bode_redis *r, const char *sid,
+                             const struct bode_list_filter *f, size_t limit,
+                             struct bode_notification **out, size_t *n);
+
+#endif

@@ -1,0 +1,439 @@
+/* Lane streams, consumer group, claim guard, transitions, retries and dead
+ * letters. Must not render, send or decide retry policy: the worker does. */
+#include "bode/queue.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "bode/store.h"
+#include "store/store_int.h"
+
+#define GROUP "workers"
+
+static void copy_str(char *dst, size_t size, const redisReply *r)
+{
+    size_t n = r && r->type == REDIS_REPLY_STRING ? r->len : 0;
+
+    if (n >= size)
+        n = size - 1;
+    if (n)
+        memcpy(dst, r->str, n);
+    dst[n] = '\0';
+}
+
+static enum bode_err ensure_group(struct bode_redis *r, const char *key)
+{
+    struct bode_cmd c;
+    redisReply *reply;
+    enum bode_err err;
+
+    bode_cmd_init(&c);
+    bode_cmd_add(&c, "XGROUP");
+    bode_cmd_add(&c, "CREATE");
+    bode_cmd_add(&c, key);
+    bode_cmd_add(&c, GROUP);
+    bode_cmd_add(&c, "0");
+    bode_cmd_add(&c, "MKSTREAM");
+    reply = bode_redis__command(r, true, c.argc, c.argv, c.len, &err);
+    if (!reply)
+        return err;
+    /* BUSYGROUP: it exists already, which is the usual case. */
+    err = reply->type == REDIS_REPLY_ERROR &&
+                  strncmp(reply->str, "BUSYGROUP", 9) != 0
+              ? BODE_ERR_REDIS
+              : BODE_OK;
+    freeReplyObject(reply);
+    return err;
+}
+
+enum bode_err bode_queue_streams(struct bode_redis *r, enum bode_lane lane,
+                                 char (*keys)[BODE_QUEUE_KEY_SIZE], size_t max,
+                                 size_t *n)
+{
+    char set[BODE_KEY_SIZE];
+    struct bode_cmd c;
+    redisReply *ids;
+    enum bode_err err = BODE_OK;
+    size_t i;
+    int ch;
+
+    *n = 0;
+    bode_key_services(set);
+    bode_cmd_init(&c);
+    bode_cmd_add(&c, "SMEMBERS");
+    bode_cmd_add(&c, set);
+    ids = bode_cmd_run(r, &c, true, &err);
+    if (!ids)
+        return err;
+    for (i = 0; i < ids->elements && !err; i++) {
+        for (ch = 0; ch < BODE_CHANNEL__COUNT && *n < max && !err; ch++) {
+            bode_key_lane(keys[*n], ids->element[i]->str,
+                          bode_channel_name((enum bode_channel)ch),
+                          bode_lane_name(lane));
+            err = ensure_group(r, keys[*n]);
+            if (!err)
+                (*n)++;
+        }
+    }
+    freeReplyObject(ids);
+    return err;
+}
+
+/* Fills an entry from one [id, [field, value, ...]] stream element. */
+static bool parse_entry(const char *stream, const redisReply *el,
+                        struct bode_queue_entry *e)
+{
+    const redisReply *fields;
+
+    memset(e, 0, sizeof(*e));
+    if (el->type != REDIS_REPLY_ARRAY || el->elements < 2)
+        return false;
+    snprintf(e->stream, sizeof(e->stream), "%s", stream);
+    copy_str(e->entry_id, sizeof(e->entry_id), el->element[0]);
+    fields = el->element[1];
+    /* A pending entry deleted from the stream has no fields. */
+    if (fields->type != REDIS_REPLY_ARRAY)
+        return e->entry_id[0] != '\0';
+    bode_reply_copy(fields, "s", e->service_id, sizeof(e->service_id));
+    bode_reply_copy(fields, "n", e->notification_id,
+                    sizeof(e->notification_id));
+    return e->entry_id[0] != '\0';
+}
+
+enum bode_err bode_queue_read(struct bode_redis *r,
+                              char (*keys)[BODE_QUEUE_KEY_SIZE], size_t n,
+                              const char *consumer, long count, long block_ms,
+                              bool pending, struct bode_queue_entry *out,
+                              size_t max, size_t *got)
+{
+    const char *argv[2 * 512 + 12];
+    size_t lens[2 * 512 + 12];
+    char count_s[24];
+    char block_s[24];
+    redisReply *reply;
+    enum bode_err err;
+    size_t argc = 0;
+    size_t i;
+    size_t j;
+
+    *got = 0;
+    if (n == 0)
+        return BODE_OK;
+    if (n > 512)
+        n = 512;
+    snprintf(count_s, sizeof(count_s), "%ld", count);
+    snprintf(block_s, sizeof(block_s), "%ld", block_ms);
+    argv[argc++] = "XREADGROUP";
+    argv[argc++] = "GROUP";
+    argv[argc++] = GROUP;
+    argv[argc++] = consumer;
+    argv[argc++] = "COUNT";
+    argv[argc++] = count_s;
+    if (block_ms > 0) {
+        argv[argc++] = "BLOCK";
+        argv[argc++] = block_s;
+    }
+    argv[argc++] = "STREAMS";
+    for (i = 0; i < n; i++)
+        argv[argc++] = keys[i];
+    for (i = 0; i < n; i++)
+        argv[argc++] = pending ? "0" : ">";
+    for (i = 0; i < argc; i++)
+        lens[i] = strlen(argv[i]);
+    reply = bode_redis__command(r, false, (int)argc, argv, lens, &err);
+    if (!reply)
+        return err;
+    if (reply->type == REDIS_REPLY_ERROR) {
+        freeReplyObject(reply);
+        return BODE_ERR_REDIS;
+    }
+    /* Nil when nothing arrived; else [[stream, [entries...]], ...]. */
+    for (i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
+        const redisReply *s = reply->element[i];
+
+        if (s->type != REDIS_REPLY_ARRAY || s->elements != 2 ||
+            s->element[1]->type != REDIS_REPLY_ARRAY)
+            continue;
+        for (j = 0; j < s->element[1]->elements && *got < max; j++)
+            if (parse_entry(s->element[0]->str, s->element[1]->element[j],
+                            &out[*got]))
+                (*got)++;
+    }
+    freeReplyObject(reply);
+    return BODE_OK;
+}
+
+static long delivery_count(struct bode_redis *r, const char *stream,
+                           const char *id)
+{
+    struct bode_cmd c;
+    redisReply *reply;
+    enum bode_err err;
+    long n = 0;
+
+    bode_cmd_init(&c);
+    bode_cmd_add(&c, "XPENDING");
+    bode_cmd_add(&c, stream);
+    bode_cmd_add(&c, GROUP);
+    bode_cmd_add(&c, id);
+    bode_cmd_add(&c, id);
+    bode_cmd_add(&c, "1");
+    reply = bode_cmd_run(r, &c, true, &err);
+    if (!reply)
+        return 0;
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 &&
+        reply->element[0]->type == REDIS_REPLY_ARRAY &&
+        reply->element[0]->elements == 4)
+        n = (long)reply->element[0]->element[3]->integer;
+    freeReplyObject(reply);
+    return n;
+}
+
+enum bode_err bode_queue_autoclaim(struct bode_redis *r, const char *stream,
+                                   const char *consumer, long min_idle_ms,
+                                   long count, struct bode_queue_entry *out,
+                                   long *deliveries, size_t max, size_t *got)
+{
+    struct bode_cmd c;
+    redisReply *reply;
+    const redisReply *list;
+    enum bode_err err;
+    size_t i;
+
+    *got = 0;
+    bode_cmd_init(&c);
+    bode_cmd_add(&c, "XAUTOCLAIM");
+    bode_cmd_add(&c, stream);
+    bode_cmd_add(&c, GROUP);
+    bode_cmd_add(&c, consumer);
+    bode_cmd_addi(&c, min_idle_ms);
+    bode_cmd_add(&c, "0-0");
+    bode_cmd_add(&c, "COUNT");
+    bode_cmd_addi(&c, count);
+    reply = bode_cmd_run(r, &c, false, &err);
+    if (!reply)
+        return err;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
+        freeReplyObject(reply);
+        return BODE_ERR_REDIS;
+    }
+    list = reply->element[1];
+    for (i = 0;
+         list->type == REDIS_REPLY_ARRAY && i < list->elements && *got < max;
+         i++) {
+        if (!parse_entry(stream, list->element[i], &out[*got]))
+            continue;
+        deliveries[*got] = delivery_count(r, stream, out[*got].entry_id);
+        (*got)++;
+    }
+    freeReplyObject(reply);
+    return BODE_OK;
+}
+
+enum bode_err bode_queue_ack(struct bode_redis *r,
+                             const struct bode_queue_entry *e)
+{
+    struct bode_cmd c;
+    redisReply *reply;
+    enum bode_err err;
+
+    bode_cmd_init(&c);
+    bode_cmd_add(&c, "XACK");
+    bode_cmd_add(&c, e->stream);
+    bode_cmd_add(&c, GROUP);
+    bode_cmd_add(&c, e->entry_id);
+    reply = bode_cmd_run(r, &c, true, &err);
+    if (!reply)
+        return err;
+    freeReplyObject(reply);
+    return BODE_OK;
+}
+
+enum bode_err bode_queue_claim(struct bode_redis *r,
+                               const struct bode_queue_entry *e,
+                               const char *worker, int64_t now,
+                               int64_t lease_us, bool *claimed,
+                               char *skip_reason, struct bode_notification *out)
+{
+    char record[BODE_KEY_SIZE];
+    struct bode_cmd c;
+    redisReply *reply;
+    enum bode_err err;
+
+    *claimed = false;
+    bode_key_notification(record, e->service_id, e->notification_id);
+    bode_cmd_init(&c);
+    bode_cmd_add(&c, record);
+    bode_cmd_addi(&c, now);
+    bode_cmd_addi(&c, lease_us);
+    bode_cmd_add(&c, worker);
+    reply = bode_script_run(r, BODE_SCRIPT_CLAIM, 1, &c, &err);
+    if (!reply)
+        return err;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
+        freeReplyObject(reply);
+        return BODE_ERR_REDIS;
+    }
+    *claimed = strcmp(reply->element[0]->str, "ok") == 0;
+    if (*claimed && reply->elements == 2) {
+        err = bode_store__fill_notification(reply->element[1], out);
+        if (err)
+            *claimed = false;
+    }
+    if (!*claimed && skip_reason)
+        copy_str(skip_reason, 32,
+                 reply->elements > 1 ? reply->element[1] : NULL);
+    freeReplyObject(reply);
+    return err;
+}
+
+enum bode_err bode_queue_transition(struct bode_redis *r,
+                                    const struct bode_transition *t,
+                                    bool *applied)
+{
+    char record[BODE_KEY_SIZE];
+    char history[BODE_KEY_SIZE];
+    char retry[BODE_KEY_SIZE];
+    char callbacks[BODE_KEY_SIZE];
+    char ref[BODE_KEY_SIZE] = "";
+    const char *stream = t->entry ? t->entry->stream : record;
+    struct bode_cmd c;
+    redisReply *reply;
+    enum bode_err err;
+
+    if (applied)
+        *applied = false;
+    bode_key_notification(record, t->service_id, t->notification_id);
+    bode_key_history(history, t->service_id, t->notification_id);
+    bode_key_retry(retry, t->service_id);
+    bode_key_callbacks(callbacks, t->service_id);
+    if (t->provider && t->provider_ref && t->provider_ref[0])
+        bode_key_ref(ref, t->provider, t->provider_ref);
+    bode_cmd_init(&c);
+    bode_cmd_add(&c, record);
+    bode_cmd_add(&c, history);
+    bode_cmd_add(&c, stream);
+    bode_cmd_add(&c, retry);
+    bode_cmd_add(&c, callbacks);
+    bode_cmd_add(&c, ref);
+    bode_cmd_addi(&c, t->now);
+    bode_cmd_add(&c, t->worker ? t->worker : "");
+    bode_cmd_add(&c, t->retry ? "retry" : bode_status_name(t->status));
+    bode_cmd_add(&c, t->entry ? t->entry->entry_id : "");
+    bode_cmd_addi(&c, t->retry_at);
+    bode_cmd_add(&c, t->provider ? t->provider : "");
+    bode_cmd_add(&c, t->provider_ref ? t->provider_ref : "");
+    bode_cmd_addi(
+        &c, (long long)(t->retention_days > 0 ? t->retention_days : 7) * 86400);
+    bode_cmd_add(&c, t->callback ? "1" : "0");
+    bode_cmd_add(&c, t->detail ? t->detail : "");
+    reply = bode_script_run(r, BODE_SCRIPT_TRANSITION, 6, &c, &err);
+    if (!reply)
+        return err;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
+        freeReplyObject(reply);
+        return BODE_ERR_REDIS;
+    }
+    if (applied)
+        *applied = strcmp(reply->element[0]->str, "ok") == 0;
+    freeReplyObject(reply);
+    return BODE_OK;
+}
+
+enum bode_err bode_queue_promote(struct bode_redis *r, const char *sid,
+                                 int64_t now, long max, size_t *moved)
+{
+    char retry[BODE_KEY_SIZE];
+    char lanes[BODE_KEY_SIZE];
+    char records[BODE_KEY_SIZE];
+    struct bode_cmd c;
+    redisReply *reply;
+    enum bode_err err;
+
+    *moved = 0;
+    bode_key_retry(retry, sid);
+    bode_key_lane_prefix(lanes, sid);
+    bode_key_notification_prefix(records, sid);
+    bode_cmd_init(&c);
+    bode_cmd_add(&c, retry);
+    bode_cmd_add(&c, lanes);
+    bode_cmd_addi(&c, now);
+    bode_cmd_addi(&c, max);
+    bode_cmd_add(&c, sid);
+    bode_cmd_add(&c, records);
+    reply = bode_script_run(r, BODE_SCRIPT_PROMOTE, 2, &c, &err);
+    if (!reply)
+        return err;
+    if (reply->type == REDIS_REPLY_INTEGER)
+        *moved = (size_t)reply->integer;
+    freeReplyObject(reply);
+    return BODE_OK;
+}
+
+enum bode_err bode_queue_find_ref(struct bode_redis *r, const char *provider,
+                                  const char *ref, char *sid, char *nid)
+{
+    char key[BODE_KEY_SIZE];
+    struct bode_cmd c;
+    redisReply *reply;
+    enum bode_err err;
+    const char *space;
+
+    bode_key_ref(key, provider, ref);
+    bode_cmd_init(&c);
+    bode_cmd_add(&c, "GET");
+    bode_cmd_add(&c, key);
+    reply = bode_cmd_run(r, &c, true, &err);
+    if (!reply)
+        return err;
+    err = BODE_ERR_NOT_FOUND;
+    if (reply->type == REDIS_REPLY_STRING &&
+        (space = strchr(reply->str, ' ')) != NULL &&
+        space - reply->str == BODE_UUID_LEN &&
+        strlen(space + 1) == BODE_UUID_LEN) {
+        memcpy(sid, reply->str, BODE_UUID_LEN);
+        sid[BODE_UUID_LEN] = '\0';
+        memcpy(nid, space + 1, BODE_UUID_SIZE);
+        err = BODE_OK;
+    }
+    freeReplyObject(reply);
+    return err;
+}
+
+enum bode_err bode_queue_dead(struct bode_redis *r,
+                              const struct bode_queue_entry *e,
+                              const char *reason, int retention_days,
+                              bool callback, int64_t now)
+{
+    char dead[BODE_KEY_SIZE];
+    struct bode_transition t;
+    struct bode_cmd c;
+    redisReply *reply;
+    enum bode_err err;
+
+    bode_key_dead(dead, e->service_id);
+    bode_cmd_init(&c);
+    bode_cmd_add(&c, "XADD");
+    bode_cmd_add(&c, dead);
+    bode_cmd_add(&c, "*");
+    bode_cmd_field(&c, "n", e->notification_id);
+    bode_cmd_field(&c, "from", e->stream);
+    bode_cmd_field(&c, "entry", e->entry_id);
+    bode_cmd_field(&c, "reason", reason);
+    bode_cmd_fieldi(&c, "at", now);
+    reply = bode_cmd_run(r, &c, false, &err);
+    if (!reply)
+        return err;
+    freeReplyObject(reply);
+    memset(&t, 0, sizeof(t));
+    t.service_id = e->service_id;
+    t.notification_id = e->notification_id;
+    t.entry = e;
+    t.worker = "";
+    t.status = BODE_STATUS_TECHNICAL_FAILURE;
+    t.retention_days = retention_days;
+    t.callback = callback;
+    t.detail = reason;
+    t.now = now;
+    return bode_queue_transition(r, &t, NULL);
+}

@@ -1,0 +1,110 @@
+/* Redis key names. The single place that spells them: change a layout
+ * here and in docs/internals/store.md, nowhere else. */
+#include <stdio.h>
+
+#include "store_int.h"
+
+#define PREFIX "bode:{s:%s}:"
+
+void bode_key_service(char *out, const char *sid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "svc", sid);
+}
+
+void bode_key_services(char *out)
+{
+    snprintf(out, BODE_KEY_SIZE, "bode:services");
+}
+
+void bode_key_apikeys(char *out, const char *sid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "keys", sid);
+}
+
+void bode_key_team(char *out, const char *sid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "team", sid);
+}
+
+void bode_key_template(char *out, const char *sid, const char *tid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "tpl:%s", sid, tid);
+}
+
+void bode_key_template_version(char *out, const char *sid, const char *tid,
+                               int version)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "tpl:%s:v:%d", sid, tid, version);
+}
+
+void bode_key_templates(char *out, const char *sid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "tpls", sid);
+}
+
+void bode_key_notification(char *out, const char *sid, const char *id)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "n:%s", sid, id);
+}
+
+void bode_key_notification_prefix(char *out, const char *sid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "n:", sid);
+}
+
+void bode_key_index(char *out, const char *sid, const char *key_type)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "idx:%s", sid, key_type);
+}
+
+void bode_key_lane(char *out, const char *sid, const char *channel,
+                   const char *lane)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "q:%s:%s", sid, channel, lane);
+}
+
+void bode_key_daily(char *out, const char *sid, const char *channel,
+                    const char *day)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "daily:%s:%s", sid, channel, day);
+}
+
+void bode_key_rate(char *out, const char *sid, const char *key_type)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "rl:%s", sid, key_type);
+}
+
+void bode_key_idempotency(char *out, const char *sid, const char *key_hash)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "idem:%s", sid, key_hash);
+}
+
+void bode_key_lane_prefix(char *out, const char *sid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "q:", sid);
+}
+
+void bode_key_retry(char *out, const char *sid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "retry", sid);
+}
+
+void bode_key_history(char *out, const char *sid, const char *id)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "n:%s:h", sid, id);
+}
+
+void bode_key_callbacks(char *out, const char *sid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "cb", sid);
+}
+
+void bode_key_dead(char *out, const char *sid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "dead", sid);
+}
+
+void bode_key_ref(char *out, const char *provider, const char *ref)
+{
+    snprintf(out, BODE_KEY_SIZE, "bode:ref:%s:%.100s", provider, ref);
+}

@@ -1,0 +1,94 @@
+-- Accepts one notification atomically: idempotency, rate limit, daily
+-- limit, then the record, its listing index entry and its queue entry.
+-- Nothing is written unless everything is.
+--
+-- KEYS[1] record hash          KEYS[2] listing index (sorted set)
+-- KEYS[3] lane stream          KEYS[4] daily counter
+-- KEYS[5] rate-limit bucket    KEYS[6] idempotency hash
+-- KEYS[7] international SMS daily counter
+-- ARGV[1] now (microseconds)   ARGV[2] rate limit per minute (0: none)
+-- ARGV[3] daily limit (0: not counted, as for test keys)
+-- ARGV[4] record TTL seconds   ARGV[5] idempotency body hash ("" : none)
+-- ARGV[6] response to remember ARGV[7] idempotency TTL seconds
+-- ARGV[8] index cut-off (microseconds; older entries are dropped)
+-- ARGV[9] notification id      ARGV[10] service id
+-- ARGV[11] international SMS daily limit (0: not international)
+-- ARGV[12..] record field, value pairs
+--
+-- Returns {"ok", tokens_left_milli, ms_until_full}
+--      or {"rate", 0, ms_until_one_token}
+--      or {"daily", count} / {"daily_international", count}
+--      or {"idem", remembered_response} / {"idem_conflict"}
+
+local now = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local daily = tonumber(ARGV[3])
+
+if ARGV[5] ~= "" then
+  local seen = redis.call("HMGET", KEYS[6], "hash", "response")
+  if seen[1] then
+    if seen[1] == ARGV[5] then
+      return {"idem", seen[2]}
+    end
+    return {"idem_conflict"}
+  end
+end
+
+local left_milli, full_ms = 0, 0
+if rate > 0 then
+  -- Notify's token bucket: refills rate/60 a second, holds at most
+  -- min(ceil(rate/3)+1, 1000) tokens.
+  local cap = math.min(math.ceil(rate / 3) + 1, 1000)
+  local per_us = rate / 60 / 1000000
+  local b = redis.call("HMGET", KEYS[5], "tokens", "ts")
+  local tokens = tonumber(b[1]) or cap
+  local ts = tonumber(b[2]) or now
+  if now > ts then
+    tokens = math.min(cap, tokens + (now - ts) * per_us)
+  end
+  if tokens < 1 then
+    return {"rate", 0, math.ceil((1 - tokens) / per_us / 1000)}
+  end
+  tokens = tokens - 1
+  redis.call("HSET", KEYS[5], "tokens", tostring(tokens), "ts", ARGV[1])
+  redis.call("PEXPIRE", KEYS[5], math.ceil(cap / per_us / 1000) + 1000)
+  left_milli = math.floor(tokens * 1000)
+  full_ms = math.ceil((cap - tokens) / per_us / 1000)
+end
+
+local intl = tonumber(ARGV[11])
+if daily > 0 then
+  local count = tonumber(redis.call("GET", KEYS[4]) or "0")
+  if count >= daily then
+    return {"daily", count}
+  end
+  -- International texts count against both limits, as in Notify.
+  if intl > 0 then
+    local icount = tonumber(redis.call("GET", KEYS[7]) or "0")
+    if icount >= intl then
+      return {"daily_international", icount}
+    end
+    if redis.call("INCR", KEYS[7]) == 1 then
+      redis.call("EXPIRE", KEYS[7], 90000)
+    end
+  end
+  if redis.call("INCR", KEYS[4]) == 1 then
+    redis.call("EXPIRE", KEYS[4], 90000)
+  end
+end
+
+local fields = {}
+for i = 12, #ARGV do
+  fields[#fields + 1] = ARGV[i]
+end
+redis.call("HSET", KEYS[1], unpack(fields))
+redis.call("EXPIRE", KEYS[1], tonumber(ARGV[4]))
+redis.call("ZADD", KEYS[2], ARGV[1], ARGV[9])
+redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", "(" .. ARGV[8])
+redis.call("XADD", KEYS[3], "*", "s", ARGV[10], "n", ARGV[9])
+
+if ARGV[5] ~= "" then
+  redis.call("HSET", KEYS[6], "hash", ARGV[5], "response", ARGV[6])
+  redis.call("EXPIRE", KEYS[6], tonumber(ARGV[7]))
+end
+return {"ok", left_milli, full_ms}
