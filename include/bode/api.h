@@ -67,13 +67,39 @@ enum bode_api_error {
     BODE_API_E_BODY_TOO_LARGE,     /* 413 */
     BODE_API_E_INTERNAL,           /* 500 */
     BODE_API_E_UNAVAILABLE,        /* 503: Redis unreachable */
+    BODE_API_E_VALIDATION,         /* 400 ValidationError */
+    BODE_API_E_BAD_REQUEST,        /* 400 BadRequestError */
+    BODE_API_E_INVALID_PHONE,      /* 400 InvalidPhoneError */
+    BODE_API_E_NO_RESULT,          /* 404 NoResultFound */
+    BODE_API_E_RATE_LIMIT,         /* 429 RateLimitError */
+    BODE_API_E_DAILY_LIMIT,        /* 429 TooManyRequestsError */
+    BODE_API_E_IDEMPOTENCY,        /* 422 IdempotencyError (Bode) */
     BODE_API_E__COUNT
 };
 
-/* Shared, read-only state for every request. */
+struct bode_secretbox;
+struct bode_auth_cache;
+struct bode_tmpl_cache;
+
+/* Shared state for every request: read-only but for the auth cache, which
+ * locks internally. */
 struct bode_api_ctx {
     const struct bode_config *cfg;
+    const struct bode_secretbox *box; /* opens sealed key secrets */
+    struct bode_auth_cache *auth;     /* NULL: no caching */
+    struct bode_tmpl_cache *tmpls;    /* NULL: no caching */
 };
+
+/* A cache of services and their keys for authentication, shared by the
+ * HTTP threads. Entries live at most ttl_ms, so a revoked key stops
+ * working within that time. NULL when memory runs out. */
+struct bode_auth_cache *bode_auth_cache_new(int ttl_ms);
+void bode_auth_cache_free(struct bode_auth_cache *c);
+
+/* A cache of compiled templates shared by the HTTP threads; the latest
+ * version of a template is re-read after ttl_ms. NULL without memory. */
+struct bode_tmpl_cache *bode_tmpl_cache_new(int ttl_ms);
+void bode_tmpl_cache_free(struct bode_tmpl_cache *c);
 
 /* Routes req and fills resp (which the caller must pass initialised with
  * bode_response_init and release afterwards). Never fails: every problem is
@@ -95,6 +121,16 @@ enum bode_err bode_response_add_header(struct bode_response *resp,
  * text when not NULL. If memory runs out the body is a fixed string. */
 void bode_api_fail(struct bode_response *resp, enum bode_api_error e,
                    const char *message);
+
+/* Fills resp with several messages of error e in one Notify v2 body, as
+ * schema validation does. */
+void bode_api_fail_many(struct bode_response *resp, enum bode_api_error e,
+                        const char *const *messages, size_t n);
+
+/* Fills resp with a v2 error whose status and type come from another
+ * module's table (the authentication errors of jwt.h). */
+void bode_api_fail_status(struct bode_response *resp, int status,
+                          const char *type, const char *message);
 
 /* The headers Notify puts on every response (nosniff, no-store, ...):
  * a NULL-terminated array of name, value pairs. */

@@ -27,6 +27,27 @@ struct bode_config {
     int per_ip_limit;     /* open connections from one address */
     int shutdown_timeout; /* seconds allowed for a graceful stop */
     char data_dir[256];   /* bode dev's private state */
+    char secret_key[160]; /* master key text (hex); "" = use the file */
+    char secret_key_file[320];
+    int auth_cache_ms;      /* how long a service's keys are trusted */
+    char default_region[3]; /* phone numbers without a country code */
+    int worker_concurrency; /* provider requests in flight per worker */
+    int worker_batch;       /* entries read per stream per round */
+    int visibility_ms;      /* a claimed entry idle this long is retaken */
+    int max_deliveries;     /* deliveries of one entry before dead letter */
+    int provider_timeout_ms;
+    int retry_base_priority_s;
+    int retry_base_s;          /* normal and bulk lanes */
+    int retry_window_s;        /* give up this long after creation */
+    char email_providers[128]; /* comma-separated, in failover order */
+    char sms_providers[128];
+    /* Provider settings (BODE_SMTP_URL, ...) from the config file; the
+     * environment wins over these (bode_config_get). */
+    size_t n_extra;
+    struct {
+        char name[48];
+        char value[512];
+    } extra[32];
 };
 
 struct bode_config_error {
@@ -57,6 +78,11 @@ enum bode_err bode_config_set(struct bode_config *cfg, const char *name,
 enum bode_err bode_config_parse(struct bode_config *cfg, const char *text,
                                 size_t len, const char *origin,
                                 struct bode_config_error *e);
+
+/* A provider setting: the environment first, then the config file's
+ * extra lines. NULL when unset. The pointer stays valid while cfg and the
+ * environment are unchanged. */
+const char *bode_config_get(const struct bode_config *cfg, const char *name);
 
 /* Writes a description of every setting, its default and its meaning, for
  * --help and the README. */

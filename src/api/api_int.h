@@ -6,6 +6,8 @@
 #include <jansson.h>
 
 #include "bode/api.h"
+#include "bode/model.h"
+#include "bode/store.h"
 
 #define BODE_API_MAX_PARAMS 4
 
@@ -25,6 +27,33 @@ typedef void (*bode_api_handler)(const struct bode_api_ctx *ctx,
  * with the given status. On failure to serialise, answers 500. */
 void bode_api_reply_json(struct bode_response *resp, int status, json_t *body);
 
+/* Who is calling: the authenticated service and the key it used. */
+struct bode_caller {
+    struct bode_service service;
+    enum bode_key_type key_type;
+    char key_id[BODE_UUID_SIZE];
+};
+
+/* Checks the request's bearer token as Notify does. True with caller
+ * filled, or false with resp holding Notify's AuthError (or a 5xx when
+ * Redis fails). */
+bool bode_api_authenticate(const struct bode_api_ctx *ctx,
+                           const struct bode_request *req,
+                           struct bode_caller *caller,
+                           struct bode_response *resp);
+
+/* This thread's Redis handle for ctx; NULL only without memory. */
+struct bode_redis *bode_api_redis(const struct bode_api_ctx *ctx);
+
+/* Writes the base for `uri` fields: BODE_PUBLIC_URL, else http://<Host>.
+ * Never ends in "/". */
+void bode_api_base_url(const struct bode_api_ctx *ctx,
+                       const struct bode_request *req, char *out, size_t size);
+
+/* Answers a store error: 503 for Redis, 404 NoResultFound for not found,
+ * 500 otherwise. */
+void bode_api_fail_store(struct bode_response *resp, enum bode_err err);
+
 /* Handlers, one group per resource file. */
 void bode_api_status(const struct bode_api_ctx *ctx,
                      const struct bode_request *req,
@@ -38,5 +67,47 @@ void bode_api_status_ready(const struct bode_api_ctx *ctx,
                            const struct bode_request *req,
                            const struct bode_api_params *params,
                            struct bode_response *resp);
+
+void bode_api_notification_get(const struct bode_api_ctx *ctx,
+                               const struct bode_request *req,
+                               const struct bode_api_params *params,
+                               struct bode_response *resp);
+void bode_api_notification_list(const struct bode_api_ctx *ctx,
+                                const struct bode_request *req,
+                                const struct bode_api_params *params,
+                                struct bode_response *resp);
+void bode_api_notification_pdf(const struct bode_api_ctx *ctx,
+                               const struct bode_request *req,
+                               const struct bode_api_params *params,
+                               struct bode_response *resp);
+void bode_api_received_texts(const struct bode_api_ctx *ctx,
+                             const struct bode_request *req,
+                             const struct bode_api_params *params,
+                             struct bode_response *resp);
+
+void bode_api_post_email(const struct bode_api_ctx *ctx,
+                         const struct bode_request *req,
+                         const struct bode_api_params *params,
+                         struct bode_response *resp);
+void bode_api_post_sms(const struct bode_api_ctx *ctx,
+                       const struct bode_request *req,
+                       const struct bode_api_params *params,
+                       struct bode_response *resp);
+void bode_api_post_letter(const struct bode_api_ctx *ctx,
+                          const struct bode_request *req,
+                          const struct bode_api_params *params,
+                          struct bode_response *resp);
+void bode_api_template_get(const struct bode_api_ctx *ctx,
+                           const struct bode_request *req,
+                           const struct bode_api_params *params,
+                           struct bode_response *resp);
+void bode_api_template_list(const struct bode_api_ctx *ctx,
+                            const struct bode_request *req,
+                            const struct bode_api_params *params,
+                            struct bode_response *resp);
+void bode_api_template_preview(const struct bode_api_ctx *ctx,
+                               const struct bode_request *req,
+                               const struct bode_api_params *params,
+                               struct bode_response *resp);
 
 #endif

@@ -43,6 +43,23 @@ static const struct {
     [BODE_API_E_UNAVAILABLE] =
         {503, SHAPE_V2, "ServiceUnavailable",
          "Service temporarily unavailable, please try again"},
+    [BODE_API_E_VALIDATION] = {400, SHAPE_V2, "ValidationError",
+                               "Invalid request"},
+    [BODE_API_E_BAD_REQUEST] = {400, SHAPE_V2, "BadRequestError",
+                                "Bad request"},
+    [BODE_API_E_INVALID_PHONE] = {400, SHAPE_V2, "InvalidPhoneError",
+                                  "Not a valid phone number"},
+    [BODE_API_E_NO_RESULT] = {404, SHAPE_V2, "NoResultFound",
+                              "No result found"},
+    [BODE_API_E_RATE_LIMIT] = {429, SHAPE_V2, "RateLimitError",
+                               "Exceeded rate limit"},
+    [BODE_API_E_DAILY_LIMIT] = {429, SHAPE_V2, "TooManyRequestsError",
+                                "Exceeded send limits for today"},
+    /* Bode's own: Notify has no idempotency keys. 422 as the IETF
+     * Idempotency-Key draft recommends for a reused key. */
+    [BODE_API_E_IDEMPOTENCY] =
+        {422, SHAPE_V2, "IdempotencyError",
+         "Idempotency-Key was already used with a different request body"},
 };
 
 void bode_response_init(struct bode_response *resp)
@@ -106,20 +123,53 @@ void bode_api_reply_json(struct bode_response *resp, int status, json_t *body)
     set_body(resp, status, text);
 }
 
+void bode_api_fail_status(struct bode_response *resp, int status,
+                          const char *type, const char *message)
+{
+    bode_api_reply_json(resp, status,
+                        json_pack("{s:i, s:[{s:s, s:s}]}", "status_code",
+                                  status, "errors", "error", type, "message",
+                                  message));
+}
+
+void bode_api_fail_many(struct bode_response *resp, enum bode_api_error e,
+                        const char *const *messages, size_t n)
+{
+    json_t *list;
+    json_t *item;
+    size_t i;
+
+    if ((unsigned)e >= BODE_API_E__COUNT || errors[e].shape != SHAPE_V2 ||
+        n == 0) {
+        bode_api_fail(resp, e, n ? messages[0] : NULL);
+        return;
+    }
+    list = json_array();
+    for (i = 0; list && i < n; i++) {
+        item = json_pack("{s:s, s:s}", "error", errors[e].type, "message",
+                         messages[i]);
+        if (json_array_append_new(list, item) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    bode_api_reply_json(resp, errors[e].status,
+                        list ? json_pack("{s:i, s:o}", "status_code",
+                                         errors[e].status, "errors", list)
+                             : NULL);
+}
+
 void bode_api_fail(struct bode_response *resp, enum bode_api_error e,
                    const char *message)
 {
-    json_t *body;
-
     if ((int)e < 0 || e >= BODE_API_E__COUNT)
         e = BODE_API_E_INTERNAL;
     if (!message)
         message = errors[e].message;
     if (errors[e].shape == SHAPE_V1)
-        body = json_pack("{s:s, s:s}", "result", "error", "message", message);
+        bode_api_reply_json(
+            resp, errors[e].status,
+            json_pack("{s:s, s:s}", "result", "error", "message", message));
     else
-        body =
-            json_pack("{s:i, s:[{s:s, s:s}]}", "status_code", errors[e].status,
-                      "errors", "error", errors[e].type, "message", message);
-    bode_api_reply_json(resp, errors[e].status, body);
+        bode_api_fail_status(resp, errors[e].status, errors[e].type, message);
 }

@@ -17,6 +17,17 @@ static const struct route routes[] = {
     {M(GET) | M(POST), "/_status", bode_api_status},
     {M(GET), "/_status/live", bode_api_status_live},
     {M(GET), "/_status/ready", bode_api_status_ready},
+    {M(POST), "/v2/notifications/email", bode_api_post_email},
+    {M(POST), "/v2/notifications/sms", bode_api_post_sms},
+    {M(POST), "/v2/notifications/letter", bode_api_post_letter},
+    {M(GET), "/v2/notifications", bode_api_notification_list},
+    {M(GET), "/v2/template/{id}", bode_api_template_get},
+    {M(GET), "/v2/template/{id}/version/{v}", bode_api_template_get},
+    {M(POST), "/v2/template/{id}/preview", bode_api_template_preview},
+    {M(GET), "/v2/templates", bode_api_template_list},
+    {M(GET), "/v2/notifications/{id}", bode_api_notification_get},
+    {M(GET), "/v2/notifications/{id}/pdf", bode_api_notification_pdf},
+    {M(GET), "/v2/received-text-messages", bode_api_received_texts},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -18,6 +18,12 @@ int bode_cmd_api(int argc, char **argv);
 int bode_cmd_worker(int argc, char **argv);
 int bode_cmd_dev(int argc, char **argv);
 int bode_cmd_health(int argc, char **argv);
+int bode_cmd_service(int argc, char **argv);
+int bode_cmd_key(int argc, char **argv);
+int bode_cmd_team(int argc, char **argv);
+int bode_cmd_template(int argc, char **argv);  /* preview, check */
+int bode_cmd_templates(int argc, char **argv); /* all template commands */
+int bode_cmd_token(int argc, char **argv);
 
 /* Parses the options every server command shares (--config FILE, --help)
  * and loads the configuration. Prints help or a one-line error itself.

@@ -12,10 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin_int.h"
 #include "bode/log.h"
 #include "bode/probe.h"
 #include "bode/proc.h"
 #include "bode/redis.h"
+#include "bode/secretbox.h"
 #include "bode/signals.h"
 #include "cli.h"
 
@@ -145,6 +147,31 @@ static int write_redis_conf(const struct dev *d, char *conf, size_t size)
             d->sock, d->dir, d->dir);
     if (fclose(f) != 0)
         return -1;
+    return 0;
+}
+
+/* A master key of this machine's own, made once, so secrets in the dev
+ * Redis stay sealed like in production. */
+static int make_key(const struct dev *d, struct bode_config *cfg)
+{
+    struct bode_secretbox_error e;
+    char path[PATH_MAX + 16];
+    enum bode_err err;
+
+    snprintf(path, sizeof(path), "%s/secret.key", d->dir);
+    if (access(path, R_OK) != 0) {
+        err = bode_secretbox_keyfile_create(path, &e);
+        if (err) {
+            fprintf(stderr, "bode dev: cannot make %s: %s\n", path, e.text);
+            return -1;
+        }
+    }
+    setenv("BODE_SECRET_KEY_FILE", path, 1);
+    if (strlen(path) >= sizeof(cfg->secret_key_file)) {
+        fprintf(stderr, "bode dev: %s is too long a path\n", path);
+        return -1;
+    }
+    memcpy(cfg->secret_key_file, path, strlen(path) + 1);
     return 0;
 }
 
@@ -326,9 +353,14 @@ int bode_cmd_dev(int argc, char **argv)
         goto out;
     }
     /* Children read their settings from the environment like any
-     * deployment; only the Redis address is ours to choose. */
+     * deployment; only the Redis address and, unless one is configured,
+     * the master key are ours to choose. */
     setenv("BODE_REDIS_URL", d.url, 1);
     unsetenv("BODE_REDIS_SOCKET");
+    if (!cfg.secret_key[0] && !cfg.secret_key_file[0] && make_key(&d, &cfg)) {
+        rc = BODE_EXIT_FAIL;
+        goto out;
+    }
     if (spawn_bode(&d, API, "api", config_file) ||
         spawn_bode(&d, WORKER, "worker", config_file) ||
         wait_for_api(&d, &cfg, 15000)) {
@@ -337,10 +369,12 @@ int bode_cmd_dev(int argc, char **argv)
     }
     printf("\nBode is running at http://%s:%d\n"
            "  health: curl http://%s:%d/_status\n"
-           "  redis:  %s (data in %s)\n"
-           "Press Ctrl-C to stop.\n\n",
+           "  redis:  %s (data in %s)\n",
            strchr(cfg.listen_addr, ':') ? "[::1]" : cfg.listen_addr, cfg.port,
            cfg.listen_addr, cfg.port, d.url, d.dir);
+    if (bode_dev_demo(&cfg, d.dir, d.url) != 0)
+        fprintf(stderr, "bode dev: could not set up the demo service\n");
+    fputs("\nPress Ctrl-C to stop.\n\n", stdout);
     fflush(stdout);
     rc = supervise(&d, &cfg);
 out:

@@ -16,6 +16,12 @@ static const struct {
     {"dev", bode_cmd_dev,
      "run a private Redis, the API and a worker on this machine"},
     {"health", bode_cmd_health, "check that a local API answers (for probes)"},
+    {"service", bode_cmd_service, "create, list, show and update services"},
+    {"key", bode_cmd_key, "create, list and revoke API keys"},
+    {"team", bode_cmd_team, "add team members and guest-list recipients"},
+    {"template", bode_cmd_templates,
+     "create, import, list, show, preview and check templates"},
+    {"token", bode_cmd_token, "print a fresh JWT for an API key (for curl)"},
     {"version", bode_cmd_version, "print the version"},
 };
 

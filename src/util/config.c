@@ -11,7 +11,7 @@
 
 #include "bode/buf.h"
 
-enum kind { K_STR, K_INT, K_LONG, K_LEVEL, K_URL, K_REDIS };
+enum kind { K_STR, K_INT, K_LONG, K_LEVEL, K_URL, K_REDIS, K_SECRET, K_REGION };
 
 struct setting {
     const char *name;
@@ -68,6 +68,46 @@ static const struct setting settings[] = {
         "Seconds allowed for a graceful stop before work is abandoned"),
     STR("BODE_DATA_DIR", data_dir,
         "Where `bode dev` keeps its Redis data, socket and secrets"),
+    {"BODE_SECRET_KEY", K_SECRET, offsetof(struct bode_config, secret_key),
+     sizeof(((struct bode_config *)0)->secret_key), 0, 0,
+     "Master key that seals secrets in Redis: 64 hex digits (several, "
+     "comma-separated, to rotate: the first seals, all open)"},
+    {"BODE_SECRET_KEY_FILE", K_SECRET,
+     offsetof(struct bode_config, secret_key_file),
+     sizeof(((struct bode_config *)0)->secret_key_file), 0, 0,
+     "File holding the master key, used when BODE_SECRET_KEY is unset"},
+    INT("BODE_WORKER_CONCURRENCY", worker_concurrency, 1, 10000,
+        "Provider requests a worker keeps in flight"),
+    INT("BODE_WORKER_BATCH", worker_batch, 1, 1000,
+        "Queue entries a worker reads from each stream at a time"),
+    INT("BODE_VISIBILITY_TIMEOUT_MS", visibility_ms, 1000, 3600000,
+        "A claimed notification whose worker is silent this long is taken "
+        "over by another worker"),
+    INT("BODE_MAX_DELIVERIES", max_deliveries, 1, 1000,
+        "Times one queue entry may be taken over before it is moved to the "
+        "dead-letter stream"),
+    INT("BODE_PROVIDER_TIMEOUT_MS", provider_timeout_ms, 100, 600000,
+        "Timeout of one provider request"),
+    INT("BODE_RETRY_BASE_PRIORITY_S", retry_base_priority_s, 1, 86400,
+        "First retry delay on the priority lane, doubling with jitter"),
+    INT("BODE_RETRY_BASE_S", retry_base_s, 1, 86400,
+        "First retry delay on the normal and bulk lanes, doubling with "
+        "jitter"),
+    INT("BODE_RETRY_WINDOW_S", retry_window_s, 1, 259200,
+        "How long after creation temporary errors are retried before the "
+        "notification becomes technical-failure"),
+    STR("BODE_EMAIL_PROVIDERS", email_providers,
+        "Email providers in failover order: sandbox, smtp, ses, http"),
+    STR("BODE_SMS_PROVIDERS", sms_providers,
+        "SMS providers in failover order: sandbox, twilio, sns, http"),
+    INT("BODE_AUTH_CACHE_MS", auth_cache_ms, 0, 10000,
+        "Milliseconds an API process trusts its copy of a service's keys; "
+        "a revoked key stops working everywhere within this time"),
+    {"BODE_DEFAULT_REGION", K_REGION,
+     offsetof(struct bode_config, default_region),
+     sizeof(((struct bode_config *)0)->default_region), 0, 0,
+     "Country (ISO 3166 alpha-2) assumed for phone numbers without a "
+     "country code"},
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -97,6 +137,18 @@ void bode_config_defaults(struct bode_config *cfg)
     cfg->per_ip_limit = 64;
     cfg->shutdown_timeout = 10;
     memcpy(cfg->data_dir, ".bode", sizeof(".bode"));
+    cfg->auth_cache_ms = 5000;
+    cfg->worker_concurrency = 256;
+    cfg->worker_batch = 64;
+    cfg->visibility_ms = 30000;
+    cfg->max_deliveries = 5;
+    cfg->provider_timeout_ms = 10000;
+    cfg->retry_base_priority_s = 25;
+    cfg->retry_base_s = 300;
+    cfg->retry_window_s = 4 * 3600;
+    memcpy(cfg->email_providers, "sandbox", sizeof("sandbox"));
+    memcpy(cfg->sms_providers, "sandbox", sizeof("sandbox"));
+    memcpy(cfg->default_region, "GB", sizeof("GB"));
 }
 
 static void fail(struct bode_config_error *e, const char *name,
@@ -185,6 +237,22 @@ static enum bode_err apply(struct bode_config *cfg, const struct setting *s,
         while (v > 0 && field[v - 1] == '/')
             field[--v] = '\0';
         return BODE_OK;
+    case K_SECRET:
+        /* Never echo a secret back in an error message. */
+        if (strlen(value) >= s->size) {
+            snprintf(e->text, sizeof(e->text), "invalid %s: too long", s->name);
+            return BODE_ERR_INVALID;
+        }
+        memcpy(field, value, strlen(value) + 1);
+        return BODE_OK;
+    case K_REGION:
+        if (strlen(value) != 2 || value[0] < 'A' || value[0] > 'Z' ||
+            value[1] < 'A' || value[1] > 'Z') {
+            fail(e, s->name, value, "must be two capital letters, e.g. GB");
+            return BODE_ERR_INVALID;
+        }
+        memcpy(field, value, 3);
+        return BODE_OK;
     case K_LEVEL:
         if (bode_log_level_parse(value, (enum bode_log_level *)field)) {
             fail(e, s->name, value, "must be debug, info, warn or error");
@@ -208,6 +276,61 @@ static enum bode_err apply(struct bode_config *cfg, const struct setting *s,
     return BODE_ERR_INVALID;
 }
 
+/* Providers read their own settings (docs/internals/providers.md); the
+ * file may hold them under these prefixes. */
+static const char *const provider_prefixes[] = {
+    "BODE_SMTP_",          "BODE_SES_",     "BODE_SNS_", "BODE_TWILIO_",
+    "BODE_HTTP_PROVIDER_", "BODE_SANDBOX_", "BODE_AWS_",
+};
+
+static bool is_provider_setting(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(provider_prefixes) / sizeof(provider_prefixes[0]);
+         i++)
+        if (has_prefix(name, provider_prefixes[i]))
+            return true;
+    return false;
+}
+
+static enum bode_err set_extra(struct bode_config *cfg, const char *name,
+                               const char *value, struct bode_config_error *e)
+{
+    size_t i;
+
+    if (strlen(name) >= sizeof(cfg->extra[0].name) ||
+        strlen(value) >= sizeof(cfg->extra[0].value)) {
+        snprintf(e->text, sizeof(e->text), "setting %.60s is too long", name);
+        return BODE_ERR_INVALID;
+    }
+    for (i = 0; i < cfg->n_extra; i++)
+        if (strcmp(cfg->extra[i].name, name) == 0)
+            break;
+    if (i == sizeof(cfg->extra) / sizeof(cfg->extra[0])) {
+        snprintf(e->text, sizeof(e->text), "too many provider settings");
+        return BODE_ERR_INVALID;
+    }
+    memcpy(cfg->extra[i].name, name, strlen(name) + 1);
+    memcpy(cfg->extra[i].value, value, strlen(value) + 1);
+    if (i == cfg->n_extra)
+        cfg->n_extra++;
+    return BODE_OK;
+}
+
+const char *bode_config_get(const struct bode_config *cfg, const char *name)
+{
+    const char *env = getenv(name);
+    size_t i;
+
+    if (env)
+        return env;
+    for (i = 0; i < cfg->n_extra; i++)
+        if (strcmp(cfg->extra[i].name, name) == 0)
+            return cfg->extra[i].value;
+    return NULL;
+}
+
 enum bode_err bode_config_set(struct bode_config *cfg, const char *name,
                               const char *value, struct bode_config_error *e)
 {
@@ -216,6 +339,8 @@ enum bode_err bode_config_set(struct bode_config *cfg, const char *name,
     for (i = 0; i < N_SETTINGS; i++)
         if (strcmp(settings[i].name, name) == 0)
             return apply(cfg, &settings[i], value, e);
+    if (is_provider_setting(name))
+        return set_extra(cfg, name, value, e);
     snprintf(e->text, sizeof(e->text), "unknown setting %.80s", name);
     return BODE_ERR_INVALID;
 }
@@ -397,8 +522,9 @@ void bode_config_print_help(FILE *out)
             fprintf(out, " [%d]", *(const int *)field);
         else if (s->kind == K_LONG)
             fprintf(out, " [%ld]", *(const long *)field);
-        else if ((s->kind == K_STR || s->kind == K_REDIS) && *field &&
-                 strcmp(s->name, "BODE_REDIS_SOCKET") != 0)
+        else if ((s->kind == K_STR || s->kind == K_REDIS ||
+                  s->kind == K_REGION) &&
+                 *field && strcmp(s->name, "BODE_REDIS_SOCKET") != 0)
             fprintf(out, " [%s]", field);
         else if (s->kind == K_LEVEL)
             fputs(" [info]", out);

@@ -20,6 +20,11 @@ BODE = os.environ.get("BODE_BIN") or os.path.join(
 SOURCE_DIR = os.environ.get("BODE_SOURCE_DIR", os.getcwd())
 
 
+# One master key for every process a test run starts, so the CLI and the
+# API agree on sealed secrets.
+TEST_SECRET_KEY = os.environ.get("BODE_TEST_SECRET_KEY") or os.urandom(32).hex()
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -73,6 +78,7 @@ class Bode:
         self.port = port or free_port()
         self.env = dict(os.environ)
         self.env.update({"BODE_PORT": str(self.port),
+                         "BODE_SECRET_KEY": TEST_SECRET_KEY,
                          "BODE_LISTEN_ADDR": "127.0.0.1",
                          "BODE_LOG_LEVEL": "debug"})
         self.env.update(env or {})

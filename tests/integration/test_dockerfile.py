@@ -138,7 +138,8 @@ class DockerfileTest(unittest.TestCase):
         port = free_port()
         env = {"PATH": "/usr/bin:/bin", "BODE_PORT": str(port),
                "BODE_LISTEN_ADDR": "127.0.0.1",
-               "BODE_REDIS_URL": "redis://127.0.0.1:1"}
+               "BODE_REDIS_URL": "redis://127.0.0.1:1",
+               "BODE_SECRET_KEY": "00" * 32}
         proc = subprocess.Popen(
             ["setpriv", "--reuid=65532", "--regid=65532", "--clear-groups",
              self.binary, "api"], cwd="/", env=env,

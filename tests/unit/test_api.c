@@ -43,12 +43,14 @@ static json_t *call(const struct bode_config *cfg, enum bode_method m,
                     const char *path, const char *const *query,
                     struct bode_response *resp)
 {
-    struct bode_api_ctx ctx = {cfg};
+    struct bode_api_ctx ctx;
     struct fake f = {query};
     struct bode_request req;
     json_error_t err;
     json_t *j;
 
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.cfg = cfg;
     memset(&req, 0, sizeof(req));
     req.method = m;
     req.path = path;

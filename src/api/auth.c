@@ -1,0 +1,269 @@
+/* Authentication of API requests: Notify's JWT rules against the
+ * service's keys, with a short-lived per-process cache of those keys.
+ * Must answer only with Notify's texts and never log a token. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+
+#include "api_int.h"
+#include "bode/alloc.h"
+#include "bode/jwt.h"
+#include "bode/log.h"
+#include "bode/redis.h"
+#include "bode/store.h"
+
+/* A service and its keys as read at one moment. Immutable once made and
+ * shared by reference between the cache and requests in flight. */
+struct auth_entry {
+    atomic_int refs;
+    int64_t fetched_ms;
+    bool found;
+    struct bode_service svc;
+    size_t n_keys;
+    struct bode_api_key keys[BODE_STORE_MAX_KEYS];
+};
+
+#define CACHE_SLOTS 64
+
+struct bode_auth_cache {
+    pthread_mutex_t lock;
+    int ttl_ms;
+    struct auth_entry *slot[CACHE_SLOTS];
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void entry_unref(struct auth_entry *e)
+{
+    if (e && atomic_fetch_sub(&e->refs, 1) == 1) {
+        /* Key secrets must not linger in freed memory. */
+        memset(e, 0, sizeof(*e));
+        bode_free(e);
+    }
+}
+
+struct bode_auth_cache *bode_auth_cache_new(int ttl_ms)
+{
+    struct bode_auth_cache *c = bode_calloc(1, sizeof(*c));
+
+    if (!c)
+        return NULL;
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        bode_free(c);
+        return NULL;
+    }
+    c->ttl_ms = ttl_ms;
+    return c;
+}
+
+void bode_auth_cache_free(struct bode_auth_cache *c)
+{
+    size_t i;
+
+    if (!c)
+        return;
+    for (i = 0; i < CACHE_SLOTS; i++)
+        entry_unref(c->slot[i]);
+    pthread_mutex_destroy(&c->lock);
+    bode_free(c);
+}
+
+static size_t slot_of(const char *sid)
+{
+    size_t h = 5381;
+
+    for (; *sid; sid++)
+        h = h * 33 + (unsigned char)*sid;
+    return h % CACHE_SLOTS;
+}
+
+static struct auth_entry *cache_get(struct bode_auth_cache *c, const char *sid)
+{
+    struct auth_entry *e;
+
+    if (!c || c->ttl_ms <= 0)
+        return NULL;
+    pthread_mutex_lock(&c->lock);
+    e = c->slot[slot_of(sid)];
+    if (e &&
+        (strcmp(e->svc.id, sid) != 0 || mono_ms() - e->fetched_ms > c->ttl_ms))
+        e = NULL;
+    if (e)
+        atomic_fetch_add(&e->refs, 1);
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
+
+static void cache_put(struct bode_auth_cache *c, struct auth_entry *e)
+{
+    struct auth_entry *old;
+    size_t i;
+
+    if (!c || c->ttl_ms <= 0 || !e->found)
+        return;
+    i = slot_of(e->svc.id);
+    atomic_fetch_add(&e->refs, 1);
+    pthread_mutex_lock(&c->lock);
+    old = c->slot[i];
+    c->slot[i] = e;
+    pthread_mutex_unlock(&c->lock);
+    entry_unref(old);
+}
+
+static enum bode_err load_entry(const struct bode_api_ctx *ctx,
+                                struct bode_redis *r, const char *sid,
+                                struct auth_entry **out)
+{
+    struct auth_entry *e = bode_calloc(1, sizeof(*e));
+    enum bode_err err;
+
+    if (!e)
+        return BODE_ERR_NOMEM;
+    atomic_init(&e->refs, 1);
+    e->fetched_ms = mono_ms();
+    err = bode_store_service_get(r, ctx->box, sid, &e->svc);
+    if (err == BODE_ERR_NOT_FOUND) {
+        snprintf(e->svc.id, sizeof(e->svc.id), "%s", sid);
+        *out = e;
+        return BODE_OK;
+    }
+    if (!err)
+        err = bode_store_key_list(r, ctx->box, sid, e->keys, &e->n_keys);
+    if (err) {
+        entry_unref(e);
+        return err;
+    }
+    e->found = true;
+    *out = e;
+    return BODE_OK;
+}
+
+static void deny(struct bode_response *resp, enum bode_jwt_reason reason,
+                 const char *request_id, const char *detail)
+{
+    bode_log(BODE_LOG_INFO, "authentication refused",
+             BODE_LOG_S("request_id", request_id),
+             BODE_LOG_S("reason", bode_jwt_reason_name(reason)),
+             BODE_LOG_S("detail", detail));
+    bode_api_fail_status(resp, bode_jwt_reason_status(reason), "AuthError",
+                         bode_jwt_reason_message(reason));
+}
+
+/* Notify keeps trying keys revoked less than 7 days ago, so a token signed
+ * with one is told "revoked" rather than "not found". */
+#define REVOKED_VISIBLE_US (7LL * 86400 * 1000000)
+
+bool bode_api_authenticate(const struct bode_api_ctx *ctx,
+                           const struct bode_request *req,
+                           struct bode_caller *caller,
+                           struct bode_response *resp)
+{
+    struct bode_jwt_error jerr = {BODE_JWT_OK, ""};
+    struct bode_jwt jwt;
+    struct auth_entry *e = NULL;
+    struct bode_redis *r;
+    const char *token = NULL;
+    size_t token_len = 0;
+    int64_t now = bode_now_us();
+    enum bode_jwt_reason alg_error = BODE_JWT_OK;
+    const struct bode_api_key *match = NULL;
+    enum bode_err err;
+    bool ok = false;
+    bool from_cache;
+    size_t i;
+
+    memset(caller, 0, sizeof(*caller));
+    if (bode_jwt_parse_bearer(req->header(req->ctx, "Authorization"), &token,
+                              &token_len, &jerr)) {
+        deny(resp, jerr.reason, req->request_id, jerr.detail);
+        return false;
+    }
+    err = bode_jwt_parse(token, token_len, &jwt, &jerr);
+    if (err == BODE_ERR_NOMEM) {
+        bode_api_fail(resp, BODE_API_E_INTERNAL, NULL);
+        return false;
+    }
+    if (err && jerr.reason != BODE_JWT_ALG) {
+        deny(resp, jerr.reason, req->request_id, jerr.detail);
+        return false;
+    }
+    if (err)
+        alg_error = BODE_JWT_ALG;
+    e = cache_get(ctx->auth, jwt.iss);
+    from_cache = e != NULL;
+reload:
+    if (!e) {
+        r = bode_redis_for_thread(ctx->cfg->redis_url,
+                                  ctx->cfg->redis_timeout_ms);
+        err = r ? load_entry(ctx, r, jwt.iss, &e) : BODE_ERR_NOMEM;
+        if (err) {
+            bode_log(BODE_LOG_ERROR, "cannot load service keys",
+                     BODE_LOG_S("request_id", req->request_id),
+                     BODE_LOG_S("error", bode_err_str(err)));
+            bode_api_fail(resp,
+                          err == BODE_ERR_REDIS ? BODE_API_E_UNAVAILABLE
+                                                : BODE_API_E_INTERNAL,
+                          NULL);
+            return false;
+        }
+        cache_put(ctx->auth, e);
+    }
+    if (!e->found) {
+        deny(resp, BODE_JWT_SERVICE_NOT_FOUND, req->request_id, "");
+        goto out;
+    }
+    if (e->n_keys == 0) {
+        deny(resp, BODE_JWT_NO_KEYS, req->request_id, "");
+        goto out;
+    }
+    if (!e->svc.active) {
+        deny(resp, BODE_JWT_SERVICE_ARCHIVED, req->request_id, "");
+        goto out;
+    }
+    if (alg_error) {
+        deny(resp, alg_error, req->request_id, "");
+        goto out;
+    }
+    for (i = 0; i < e->n_keys && !match; i++) {
+        const struct bode_api_key *k = &e->keys[i];
+
+        if (k->revoked_at && now - k->revoked_at > REVOKED_VISIBLE_US)
+            continue;
+        if (bode_jwt_verify(&jwt, k->secret, strlen(k->secret)))
+            match = k;
+    }
+    if (!match && from_cache) {
+        /* A key made since the entry was cached must work at once; only
+         * revocations may lag by the cache's lifetime. */
+        entry_unref(e);
+        e = NULL;
+        from_cache = false;
+        goto reload;
+    }
+    if (!match) {
+        deny(resp, BODE_JWT_KEY_NOT_FOUND, req->request_id, "");
+        goto out;
+    }
+    if (bode_jwt_check_iat(&jwt, now / 1000000, &jerr)) {
+        deny(resp, jerr.reason, req->request_id, jerr.detail);
+        goto out;
+    }
+    if (match->revoked_at) {
+        deny(resp, BODE_JWT_KEY_REVOKED, req->request_id, "");
+        goto out;
+    }
+    caller->service = e->svc;
+    caller->key_type = match->type;
+    snprintf(caller->key_id, sizeof(caller->key_id), "%s", match->id);
+    ok = true;
+out:
+    entry_unref(e);
+    return ok;
+}
