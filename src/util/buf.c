@@ -43,7 +43,8 @@ static enum bode_err reserve(struct bode_buf *b, size_t n)
     want = b->alloc ? b->alloc : 64;
     while (want < need)
         want = want > SIZE_MAX / 2 ? need : want * 2;
-    if (want > b->cap + 1)
+    /* cap + 1 would wrap for an unbounded (SIZE_MAX) buffer. */
+    if (b->cap < SIZE_MAX && want > b->cap + 1)
         want = b->cap + 1;
     grown = bode_realloc(b->data, want);
     if (!grown)

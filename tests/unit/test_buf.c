@@ -45,6 +45,20 @@ static void test_bode_buf_add_refuses_past_cap(void **state)
     bode_buf_release(&b);
 }
 
+static void test_bode_buf_add_unbounded_cap(void **state)
+{
+    struct bode_buf b;
+    int i;
+
+    (void)state;
+    bode_buf_init(&b, SIZE_MAX);
+    for (i = 0; i < 100; i++)
+        assert_int_equal(bode_buf_adds(&b, "0123456789"), BODE_OK);
+    assert_int_equal(b.len, 1000);
+    assert_true(b.alloc > b.len);
+    bode_buf_release(&b);
+}
+
 static void test_bode_buf_addf_formats_and_caps(void **state)
 {
     struct bode_buf b;
@@ -153,6 +167,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bode_buf_add_grows_and_terminates),
         cmocka_unit_test(test_bode_buf_add_refuses_past_cap),
+        cmocka_unit_test(test_bode_buf_add_unbounded_cap),
         cmocka_unit_test(test_bode_buf_addf_formats_and_caps),
         cmocka_unit_test(test_bode_buf_take_hands_over),
         cmocka_unit_test(test_bode_buf_add_survives_every_allocation_failure),
