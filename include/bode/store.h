@@ -240,6 +240,9 @@ struct bode_notification {
     char *provider;                  /* owned; NULL until sent */
     int billable_units;
     bool international;
+    int attempts; /* delivery attempts so far */
+    int retention_days;
+    char request_id[48]; /* the accepting request's id, for logs */
     int64_t created_at;
     int64_t sent_at; /* 0 = not yet */
     int64_t updated_at;

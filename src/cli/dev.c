@@ -321,6 +321,7 @@ int bode_cmd_dev(int argc, char **argv)
     struct dev d;
     char conf[PATH_MAX + 16];
     char redis_path[PATH_MAX];
+    char outbox[PATH_MAX + 16];
     char *redis_argv[3];
     const char *redis_bin = getenv("BODE_REDIS_SERVER");
     const char *config_file = find_config_arg(argc, argv);
@@ -357,6 +358,9 @@ int bode_cmd_dev(int argc, char **argv)
      * the master key are ours to choose. */
     setenv("BODE_REDIS_URL", d.url, 1);
     unsetenv("BODE_REDIS_SOCKET");
+    snprintf(outbox, sizeof(outbox), "%s/outbox.jsonl", d.dir);
+    /* The sandbox providers write what they "send" here. */
+    setenv("BODE_SANDBOX_OUTBOX", outbox, 0);
     if (!cfg.secret_key[0] && !cfg.secret_key_file[0] && make_key(&d, &cfg)) {
         rc = BODE_EXIT_FAIL;
         goto out;
@@ -369,9 +373,11 @@ int bode_cmd_dev(int argc, char **argv)
     }
     printf("\nBode is running at http://%s:%d\n"
            "  health: curl http://%s:%d/_status\n"
-           "  redis:  %s (data in %s)\n",
+           "  redis:  %s (data in %s)\n"
+           "  sent messages (sandbox providers): %s\n",
            strchr(cfg.listen_addr, ':') ? "[::1]" : cfg.listen_addr, cfg.port,
-           cfg.listen_addr, cfg.port, d.url, d.dir);
+           cfg.listen_addr, cfg.port, d.url, d.dir,
+           getenv("BODE_SANDBOX_OUTBOX"));
     if (bode_dev_demo(&cfg, d.dir, d.url) != 0)
         fprintf(stderr, "bode dev: could not set up the demo service\n");
     fputs("\nPress Ctrl-C to stop.\n\n", stdout);

@@ -198,6 +198,9 @@ enum bode_err bode_store__fill_notification(const redisReply *h,
     out->template_version = (int)bode_reply_int(h, "template_version", 1);
     out->billable_units = (int)bode_reply_int(h, "billable_units", 0);
     out->international = bode_reply_int(h, "international", 0) != 0;
+    out->attempts = (int)bode_reply_int(h, "attempts", 0);
+    out->retention_days = (int)bode_reply_int(h, "retention_days", 7);
+    bode_reply_copy(h, "request_id", out->request_id, sizeof(out->request_id));
     out->created_at = bode_reply_int(h, "created_at", 0);
     out->sent_at = bode_reply_int(h, "sent_at", 0);
     out->updated_at = bode_reply_int(h, "updated_at", out->created_at);

@@ -1,0 +1,308 @@
+/* Tests for the queue against a real redis-server: streams and the group,
+ * the claim guard, forward-only transitions, retries, take-over of dead
+ * workers' entries and dead letters. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "bode/queue.h"
+#include "bode/rand.h"
+#include "bode/store.h"
+#include "testredis.h"
+
+struct fixture {
+    struct test_redis srv;
+    struct bode_redis *r;
+    struct bode_secretbox *box;
+    struct bode_service svc;
+    char streams[8][BODE_QUEUE_KEY_SIZE];
+    size_t n_streams;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    struct bode_secretbox_error e;
+    char key[65];
+
+    memset(key, 'b', 64);
+    key[64] = '\0';
+    if (!f || test_redis_start(&f->srv) ||
+        bode_secretbox_load(key, NULL, &f->box, &e) ||
+        bode_service_defaults(&f->svc, "Queue test"))
+        return -1;
+    f->r = bode_redis_new(f->srv.url, 2000);
+    if (bode_store_service_put(f->r, f->box, &f->svc))
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    bode_redis_free(f->r);
+    bode_secretbox_free(f->box);
+    test_redis_stop(&f->srv, 1);
+    free(f);
+    return 0;
+}
+
+/* Accepts one SMS on the normal lane and returns its id. */
+static void accept_sms(struct fixture *f, char *id)
+{
+    struct bode_accept a;
+    struct bode_accept_result res;
+
+    memset(&a, 0, sizeof(a));
+    assert_int_equal(bode_rand_uuid(id), BODE_OK);
+    a.id = id;
+    a.service_id = f->svc.id;
+    a.key_type = BODE_KEY_LIVE;
+    a.key_id = "k";
+    a.channel = BODE_CHANNEL_SMS;
+    a.lane = BODE_LANE_NORMAL;
+    a.template_id = "11111111-1111-1111-1111-111111111111";
+    a.template_version = 1;
+    a.to = "447700900123";
+    a.personalisation = "{}";
+    a.body = "Hello";
+    a.created_at = bode_now_us();
+    a.retention_days = 7;
+    assert_int_equal(bode_store_accept(f->r, &a, &res), BODE_OK);
+    assert_int_equal(res.outcome, BODE_ACCEPT_STORED);
+}
+
+static void read_new(struct fixture *f, const char *consumer,
+                     struct bode_queue_entry *out, size_t *got)
+{
+    assert_int_equal(bode_queue_streams(f->r, BODE_LANE_NORMAL, f->streams, 8,
+                                        &f->n_streams),
+                     BODE_OK);
+    assert_int_equal(f->n_streams, 2); /* email and sms */
+    assert_int_equal(bode_queue_read(f->r, f->streams, f->n_streams, consumer,
+                                     10, 0, false, out, 10, got),
+                     BODE_OK);
+}
+
+static enum bode_status status_of(struct fixture *f, const char *id)
+{
+    struct bode_notification n;
+    enum bode_status s;
+
+    assert_int_equal(bode_store_notification_get(f->r, f->svc.id, id, &n), 0);
+    s = n.status;
+    bode_notification_release(&n);
+    return s;
+}
+
+static void test_bode_queue_claim_guards_against_double_sending(void **state)
+{
+    struct fixture *f = *state;
+    struct bode_queue_entry e[10];
+    struct bode_notification rec;
+    struct bode_transition t;
+    char id[BODE_UUID_SIZE];
+    char why[32];
+    size_t got = 0;
+    bool claimed = false;
+    bool applied = false;
+    int64_t now = bode_now_us();
+
+    accept_sms(f, id);
+    read_new(f, "w1", e, &got);
+    assert_int_equal(got, 1);
+    assert_string_equal(e[0].notification_id, id);
+    assert_string_equal(e[0].service_id, f->svc.id);
+
+    assert_int_equal(
+        bode_queue_claim(f->r, &e[0], "w1", now, 30000000, &claimed, why, &rec),
+        BODE_OK);
+    assert_true(claimed);
+    assert_string_equal(rec.id, id);
+    assert_int_equal(rec.attempts, 1);
+    bode_notification_release(&rec);
+    /* Another worker cannot take it while the lease runs. */
+    assert_int_equal(bode_queue_claim(f->r, &e[0], "w2", now + 1, 30000000,
+                                      &claimed, why, &rec),
+                     BODE_OK);
+    assert_false(claimed);
+    assert_string_equal(why, "leased");
+
+    memset(&t, 0, sizeof(t));
+    t.service_id = f->svc.id;
+    t.notification_id = id;
+    t.entry = &e[0];
+    t.worker = "w1";
+    t.status = BODE_STATUS_SENDING;
+    t.provider = "sandbox";
+    t.provider_ref = "ref-1";
+    t.retention_days = 7;
+    t.now = now + 2;
+    assert_int_equal(bode_queue_transition(f->r, &t, &applied), BODE_OK);
+    assert_true(applied);
+    assert_int_equal(status_of(f, id), BODE_STATUS_SENDING);
+    /* Past "created": never claimed again, even after the lease. */
+    assert_int_equal(bode_queue_claim(f->r, &e[0], "w2", now + 60000000,
+                                      30000000, &claimed, why, &rec),
+                     BODE_OK);
+    assert_false(claimed);
+    assert_string_equal(why, "sending");
+
+    /* Receipts: delivered sticks; a late "sending" does not undo it. */
+    t.entry = NULL;
+    t.status = BODE_STATUS_DELIVERED;
+    t.provider_ref = NULL;
+    assert_int_equal(bode_queue_transition(f->r, &t, &applied), BODE_OK);
+    assert_true(applied);
+    t.status = BODE_STATUS_SENDING;
+    t.provider_ref = "ref-1";
+    assert_int_equal(bode_queue_transition(f->r, &t, &applied), BODE_OK);
+    assert_false(applied);
+    t.status = BODE_STATUS_PERMANENT_FAILURE;
+    assert_int_equal(bode_queue_transition(f->r, &t, &applied), BODE_OK);
+    assert_false(applied);
+    assert_int_equal(status_of(f, id), BODE_STATUS_DELIVERED);
+
+    {
+        char sid[BODE_UUID_SIZE];
+        char nid[BODE_UUID_SIZE];
+
+        assert_int_equal(
+            bode_queue_find_ref(f->r, "sandbox", "ref-1", sid, nid), BODE_OK);
+        assert_string_equal(nid, id);
+        assert_string_equal(sid, f->svc.id);
+        assert_int_equal(bode_queue_find_ref(f->r, "sandbox", "nope", sid, nid),
+                         BODE_ERR_NOT_FOUND);
+    }
+}
+
+static void test_bode_queue_retry_promotes_back_onto_lane(void **state)
+{
+    struct fixture *f = *state;
+    struct bode_queue_entry e[10];
+    struct bode_notification rec;
+    struct bode_transition t;
+    char id[BODE_UUID_SIZE];
+    size_t got = 0;
+    size_t moved = 0;
+    bool claimed = false;
+    int64_t now = bode_now_us();
+
+    accept_sms(f, id);
+    read_new(f, "w1", e, &got);
+    assert_int_equal(got, 1);
+    assert_int_equal(bode_queue_claim(f->r, &e[0], "w1", now, 30000000,
+                                      &claimed, NULL, &rec),
+                     BODE_OK);
+    bode_notification_release(&rec);
+    memset(&t, 0, sizeof(t));
+    t.service_id = f->svc.id;
+    t.notification_id = id;
+    t.entry = &e[0];
+    t.worker = "w1";
+    t.retry = true;
+    t.retry_at = now + 1000000;
+    t.now = now;
+    assert_int_equal(bode_queue_transition(f->r, &t, NULL), BODE_OK);
+    assert_int_equal(status_of(f, id), BODE_STATUS_CREATED);
+    /* Not due yet. */
+    assert_int_equal(bode_queue_promote(f->r, f->svc.id, now, 100, &moved), 0);
+    assert_int_equal(moved, 0);
+    assert_int_equal(
+        bode_queue_promote(f->r, f->svc.id, now + 2000000, 100, &moved), 0);
+    assert_int_equal(moved, 1);
+    read_new(f, "w2", e, &got);
+    assert_int_equal(got, 1);
+    assert_string_equal(e[0].notification_id, id);
+    /* The lease was released by the retry: another worker may claim. */
+    assert_int_equal(bode_queue_claim(f->r, &e[0], "w2", now + 3000000,
+                                      30000000, &claimed, NULL, &rec),
+                     BODE_OK);
+    assert_true(claimed);
+    assert_int_equal(rec.attempts, 2);
+    bode_notification_release(&rec);
+}
+
+static void test_bode_queue_autoclaim_and_dead_letters(void **state)
+{
+    struct fixture *f = *state;
+    struct bode_queue_entry e[10];
+    long deliveries[10];
+    char id[BODE_UUID_SIZE];
+    size_t got = 0;
+    size_t i;
+    size_t k;
+    struct bode_queue_entry *mine = NULL;
+    char cmd[1200];
+
+    accept_sms(f, id);
+    read_new(f, "dead-worker", e, &got);
+    assert_int_equal(got, 1);
+    usleep(30000);
+    /* Earlier tests left idle entries of their own; find ours. */
+    for (i = 0; i < f->n_streams && !mine; i++) {
+        assert_int_equal(bode_queue_autoclaim(f->r, f->streams[i], "w3", 10, 10,
+                                              e, deliveries, 10, &got),
+                         BODE_OK);
+        for (k = 0; k < got && !mine; k++)
+            if (strcmp(e[k].notification_id, id) == 0)
+                mine = &e[k];
+    }
+    assert_non_null(mine);
+    assert_int_equal(deliveries[mine - e], 2);
+    assert_int_equal(
+        bode_queue_dead(f->r, mine, "too many", 7, false, bode_now_us()),
+        BODE_OK);
+    assert_int_equal(status_of(f, id), BODE_STATUS_TECHNICAL_FAILURE);
+    snprintf(cmd, sizeof(cmd),
+             "test \"$(redis-cli -s %s XLEN 'bode:{s:%s}:dead')\" = 1 && "
+             "! redis-cli -s %s XPENDING '%s' workers - + 100 | grep -q '%s'",
+             f->srv.sock, f->svc.id, f->srv.sock, mine->stream, mine->entry_id);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_bode_queue_pending_read_returns_own_entries(void **state)
+{
+    struct fixture *f = *state;
+    struct bode_queue_entry e[10];
+    char id[BODE_UUID_SIZE];
+    size_t got = 0;
+
+    accept_sms(f, id);
+    read_new(f, "restarting", e, &got);
+    assert_int_equal(got, 1);
+    /* After a restart, "0" gives back what this name had not acked. */
+    assert_int_equal(bode_queue_read(f->r, f->streams, f->n_streams,
+                                     "restarting", 10, 0, true, e, 10, &got),
+                     BODE_OK);
+    assert_int_equal(got, 1);
+    assert_string_equal(e[0].notification_id, id);
+    assert_int_equal(bode_queue_ack(f->r, &e[0]), BODE_OK);
+    assert_int_equal(bode_queue_read(f->r, f->streams, f->n_streams,
+                                     "restarting", 10, 0, true, e, 10, &got),
+                     BODE_OK);
+    assert_int_equal(got, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bode_queue_claim_guards_against_double_sending),
+        cmocka_unit_test(test_bode_queue_retry_promotes_back_onto_lane),
+        cmocka_unit_test(test_bode_queue_autoclaim_and_dead_letters),
+        cmocka_unit_test(test_bode_queue_pending_read_returns_own_entries),
+    };
+
+    signal(SIGPIPE, SIG_IGN);
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
