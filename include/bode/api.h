@@ -30,6 +30,7 @@ struct bode_request {
     const char *body; /* NULL when there is none; not NUL-terminated */
     size_t body_len;
     const char *request_id;
+    const char *raw_uri; /* path and query exactly as sent */
     /* Accessors into the HTTP layer's parsed request; ctx is theirs.
      * header: case-insensitive name, NULL if absent. query: first value or
      * NULL. query_all: fills up to max values of a repeated key, returns how
@@ -74,32 +75,27 @@ enum bode_api_error {
     BODE_API_E_RATE_LIMIT,         /* 429 RateLimitError */
     BODE_API_E_DAILY_LIMIT,        /* 429 TooManyRequestsError */
     BODE_API_E_IDEMPOTENCY,        /* 422 IdempotencyError (Bode) */
+    BODE_API_E_RECEIPT_AUTH,       /* 403: a receipt signature is wrong */
     BODE_API_E__COUNT
 };
 
 struct bode_secretbox;
-struct bode_auth_cache;
-struct bode_tmpl_cache;
+struct bode_ttlcache;
+struct bode_provider;
 
 /* Shared state for every request: read-only but for the auth cache, which
  * locks internally. */
 struct bode_api_ctx {
     const struct bode_config *cfg;
     const struct bode_secretbox *box; /* opens sealed key secrets */
-    struct bode_auth_cache *auth;     /* NULL: no caching */
-    struct bode_tmpl_cache *tmpls;    /* NULL: no caching */
+    /* Services with their keys, and compiled templates, each kept at most
+     * BODE_AUTH_CACHE_MS (bode/ttlcache.h); NULL: no caching. */
+    struct bode_ttlcache *auth;
+    struct bode_ttlcache *tmpls;
+    /* Providers whose receipts this API accepts (one per name). */
+    struct bode_provider *const *providers;
+    size_t n_providers;
 };
-
-/* A cache of services and their keys for authentication, shared by the
- * HTTP threads. Entries live at most ttl_ms, so a revoked key stops
- * working within that time. NULL when memory runs out. */
-struct bode_auth_cache *bode_auth_cache_new(int ttl_ms);
-void bode_auth_cache_free(struct bode_auth_cache *c);
-
-/* A cache of compiled templates shared by the HTTP threads; the latest
- * version of a template is re-read after ttl_ms. NULL without memory. */
-struct bode_tmpl_cache *bode_tmpl_cache_new(int ttl_ms);
-void bode_tmpl_cache_free(struct bode_tmpl_cache *c);
 
 /* Routes req and fills resp (which the caller must pass initialised with
  * bode_response_init and release afterwards). Never fails: every problem is

@@ -41,6 +41,8 @@ struct bode_config {
     int retry_window_s;        /* give up this long after creation */
     char email_providers[128]; /* comma-separated, in failover order */
     char sms_providers[128];
+    char callback_ca_file[256]; /* extra CA for callback endpoints */
+    int callback_retry_s;       /* between callback attempts */
     /* Provider settings (BODE_SMTP_URL, ...) from the config file; the
      * environment wins over these (bode_config_get). */
     size_t n_extra;

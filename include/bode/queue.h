@@ -26,6 +26,8 @@ struct bode_queue_entry {
     char entry_id[48];
     char service_id[BODE_UUID_SIZE];
     char notification_id[BODE_UUID_SIZE];
+    char status[24]; /* callback entries: the status to report */
+    int attempt;     /* callback entries: 0 for the first try */
 };
 
 /* Fills keys (up to max) with the lane streams of lane for every service
@@ -112,5 +114,29 @@ enum bode_err bode_queue_dead(struct bode_redis *r,
                               const struct bode_queue_entry *e,
                               const char *reason, int retention_days,
                               bool callback, int64_t now);
+
+/* Notify's timeout: service sid's notifications created before cutoff and
+ * still sending or pending become temporary-failure (with a callback when
+ * asked). Up to 200 a call; *timed_out says how many. */
+enum bode_err bode_queue_timeout(struct bode_redis *r, const char *sid,
+                                 int64_t cutoff, int retention_days,
+                                 bool callback, int64_t now, size_t *timed_out);
+
+/* Fills keys with every service's delivery-status callback stream,
+ * creating the consumer group on each. */
+enum bode_err bode_queue_callback_streams(struct bode_redis *r,
+                                          char (*keys)[BODE_QUEUE_KEY_SIZE],
+                                          size_t max, size_t *n);
+
+/* Schedules callback entry e (for service sid) to be tried again at due
+ * with attempt number attempt, and acknowledges e, in one step. */
+enum bode_err bode_queue_callback_retry(struct bode_redis *r,
+                                        const struct bode_queue_entry *e,
+                                        const char *sid, int attempt,
+                                        int64_t due);
+
+/* Moves service sid's due callback retries back onto its stream. */
+enum bode_err bode_queue_callback_promote(struct bode_redis *r, const char *sid,
+                                          int64_t now, long max, size_t *moved);
 
 #endif

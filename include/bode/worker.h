@@ -1,23 +1,46 @@
-/* The delivery worker's state and one step of its loop. The command that
- * owns it calls bode_worker_step until it is told to stop. */
+/* The delivery worker: reads lane streams, claims notifications, renders
+ * them, hands them to providers on one curl multi handle with many
+ * requests in flight, and records every outcome. One thread; run several
+ * processes side by side.
+ *
+ * The owner calls bode_worker_step in a loop, then bode_worker_drain when
+ * told to stop. */
 #ifndef BODE_WORKER_H
 #define BODE_WORKER_H
 
+#include <stddef.h>
+
 #include "bode/config.h"
 #include "bode/err.h"
+#include "bode/secretbox.h"
 
 struct bode_worker;
 
-/* Makes a worker for cfg (borrowed; must outlive the worker). Does not
- * connect yet. NULL when memory runs out. */
-struct bode_worker *bode_worker_new(const struct bode_config *cfg);
+/* Makes a worker named name (unique among live workers; "host:pid" is
+ * usual) for cfg and box (both borrowed; they must outlive the worker),
+ * with the providers cfg names. NULL with why filled when a provider's
+ * settings are wrong or memory runs out. */
+struct bode_worker *bode_worker_new(const struct bode_config *cfg,
+                                    const struct bode_secretbox *box,
+                                    const char *name, char *why,
+                                    size_t why_size);
 
-/* Frees w, closing its connections. Accepts NULL. */
+/* Frees w, abandoning anything in flight (its leases expire and other
+ * workers take the notifications over). Accepts NULL. */
 void bode_worker_free(struct bode_worker *w);
 
-/* Does one step of work: keeps the Redis connection alive, logging when it
- * is lost and regained. BODE_ERR_REDIS while Redis is unreachable (the
- * worker keeps trying on later steps). */
-enum bode_err bode_worker_step(struct bode_worker *w);
+/* One round: promotes due retries, takes over abandoned work, reads new
+ * work while there is room, and waits up to wait_ms for provider replies,
+ * recording outcomes. BODE_ERR_REDIS while Redis is unreachable (the
+ * worker keeps trying on later rounds). */
+enum bode_err bode_worker_step(struct bode_worker *w, int wait_ms);
+
+/* Stops taking work and finishes what is in flight, for at most
+ * deadline_ms; what is still in flight then is handed back to the queue
+ * to be retried. Returns how many were handed back. */
+size_t bode_worker_drain(struct bode_worker *w, int deadline_ms);
+
+/* Requests in flight now. */
+size_t bode_worker_in_flight(const struct bode_worker *w);
 
 #endif

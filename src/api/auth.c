@@ -1,10 +1,7 @@
 /* Authentication of API requests: Notify's JWT rules against the
  * service's keys, with a short-lived per-process cache of those keys.
  * Must answer only with Notify's texts and never log a token. */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
-#include <time.h>
 
 #include "api_int.h"
 #include "bode/alloc.h"
@@ -12,109 +9,40 @@
 #include "bode/log.h"
 #include "bode/redis.h"
 #include "bode/store.h"
+#include "bode/ttlcache.h"
 
 /* A service and its keys as read at one moment. Immutable once made and
  * shared by reference between the cache and requests in flight. */
 struct auth_entry {
-    atomic_int refs;
-    int64_t fetched_ms;
+    struct bode_ttl_entry base; /* first: the cache's view */
     bool found;
     struct bode_service svc;
     size_t n_keys;
     struct bode_api_key keys[BODE_STORE_MAX_KEYS];
 };
 
-#define CACHE_SLOTS 64
-
-struct bode_auth_cache {
-    pthread_mutex_t lock;
-    int ttl_ms;
-    struct auth_entry *slot[CACHE_SLOTS];
-};
-
-static int64_t mono_ms(void)
+static void destroy_entry(struct bode_ttl_entry *base)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    /* Key secrets must not linger in freed memory. */
+    memset(base, 0, sizeof(struct auth_entry));
+    bode_free(base);
 }
 
 static void entry_unref(struct auth_entry *e)
 {
-    if (e && atomic_fetch_sub(&e->refs, 1) == 1) {
-        /* Key secrets must not linger in freed memory. */
-        memset(e, 0, sizeof(*e));
-        bode_free(e);
-    }
+    bode_ttl_entry_unref(e ? &e->base : NULL);
 }
 
-struct bode_auth_cache *bode_auth_cache_new(int ttl_ms)
+static struct auth_entry *cache_get(struct bode_ttlcache *c, const char *sid)
 {
-    struct bode_auth_cache *c = bode_calloc(1, sizeof(*c));
-
-    if (!c)
-        return NULL;
-    if (pthread_mutex_init(&c->lock, NULL) != 0) {
-        bode_free(c);
-        return NULL;
-    }
-    c->ttl_ms = ttl_ms;
-    return c;
+    /* base is the first member: the entry is an auth_entry. */
+    return (struct auth_entry *)bode_ttlcache_get(c, sid);
 }
 
-void bode_auth_cache_free(struct bode_auth_cache *c)
+static void cache_put(struct bode_ttlcache *c, struct auth_entry *e)
 {
-    size_t i;
-
-    if (!c)
-        return;
-    for (i = 0; i < CACHE_SLOTS; i++)
-        entry_unref(c->slot[i]);
-    pthread_mutex_destroy(&c->lock);
-    bode_free(c);
-}
-
-static size_t slot_of(const char *sid)
-{
-    size_t h = 5381;
-
-    for (; *sid; sid++)
-        h = h * 33 + (unsigned char)*sid;
-    return h % CACHE_SLOTS;
-}
-
-static struct auth_entry *cache_get(struct bode_auth_cache *c, const char *sid)
-{
-    struct auth_entry *e;
-
-    if (!c || c->ttl_ms <= 0)
-        return NULL;
-    pthread_mutex_lock(&c->lock);
-    e = c->slot[slot_of(sid)];
-    if (e &&
-        (strcmp(e->svc.id, sid) != 0 || mono_ms() - e->fetched_ms > c->ttl_ms))
-        e = NULL;
-    if (e)
-        atomic_fetch_add(&e->refs, 1);
-    pthread_mutex_unlock(&c->lock);
-    return e;
-}
-
-static void cache_put(struct bode_auth_cache *c, struct auth_entry *e)
-{
-    struct auth_entry *old;
-    size_t i;
-
-    if (!c || c->ttl_ms <= 0 || !e->found)
-        return;
-    i = slot_of(e->svc.id);
-    atomic_fetch_add(&e->refs, 1);
-    pthread_mutex_lock(&c->lock);
-    old = c->slot[i];
-    c->slot[i] = e;
-    pthread_mutex_unlock(&c->lock);
-    entry_unref(old);
+    if (e->found)
+        bode_ttlcache_put(c, &e->base);
 }
 
 static enum bode_err load_entry(const struct bode_api_ctx *ctx,
@@ -126,8 +54,7 @@ static enum bode_err load_entry(const struct bode_api_ctx *ctx,
 
     if (!e)
         return BODE_ERR_NOMEM;
-    atomic_init(&e->refs, 1);
-    e->fetched_ms = mono_ms();
+    bode_ttl_entry_init(&e->base, sid, destroy_entry);
     err = bode_store_service_get(r, ctx->box, sid, &e->svc);
     if (err == BODE_ERR_NOT_FOUND) {
         snprintf(e->svc.id, sizeof(e->svc.id), "%s", sid);

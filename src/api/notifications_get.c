@@ -11,36 +11,45 @@
 
 #define PAGE_SIZE 250
 
+/* Authenticates and reads the notification the path names, by service
+ * and id whatever the key type (as Notify). False with resp filled when
+ * there is nothing to show. */
+static bool load(const struct bode_api_ctx *ctx, const struct bode_request *req,
+                 const struct bode_api_params *params,
+                 struct bode_notification *n, struct bode_response *resp)
+{
+    struct bode_caller caller;
+    char id[BODE_UUID_SIZE];
+    struct bode_redis *r;
+    enum bode_err err;
+
+    if (!bode_api_authenticate(ctx, req, &caller, resp))
+        return false;
+    if (bode_uuid_normalize(params->value[0], params->len[0], id)) {
+        bode_api_fail(resp, BODE_API_E_VALIDATION,
+                      "notification_id is not a valid UUID");
+        return false;
+    }
+    r = bode_api_redis(ctx);
+    err = r ? bode_store_notification_get(r, caller.service.id, id, n)
+            : BODE_ERR_NOMEM;
+    if (err) {
+        bode_api_fail_store(resp, err);
+        return false;
+    }
+    return true;
+}
+
 void bode_api_notification_get(const struct bode_api_ctx *ctx,
                                const struct bode_request *req,
                                const struct bode_api_params *params,
                                struct bode_response *resp)
 {
-    struct bode_caller caller;
     struct bode_notification n;
-    char id[BODE_UUID_SIZE];
     char base[600];
-    struct bode_redis *r;
-    enum bode_err err;
 
-    if (!bode_api_authenticate(ctx, req, &caller, resp))
+    if (!load(ctx, req, params, &n, resp))
         return;
-    if (bode_uuid_normalize(params->value[0], params->len[0], id)) {
-        bode_api_fail(resp, BODE_API_E_VALIDATION,
-                      "notification_id is not a valid UUID");
-        return;
-    }
-    r = bode_api_redis(ctx);
-    if (!r) {
-        bode_api_fail(resp, BODE_API_E_INTERNAL, NULL);
-        return;
-    }
-    /* By service and id, whatever the key type (as Notify). */
-    err = bode_store_notification_get(r, caller.service.id, id, &n);
-    if (err) {
-        bode_api_fail_store(resp, err);
-        return;
-    }
     bode_api_base_url(ctx, req, base, sizeof(base));
     bode_api_reply_json(resp, 200, bode_api_notification_json(&n, base));
     bode_notification_release(&n);
@@ -51,26 +60,10 @@ void bode_api_notification_pdf(const struct bode_api_ctx *ctx,
                                const struct bode_api_params *params,
                                struct bode_response *resp)
 {
-    struct bode_caller caller;
     struct bode_notification n;
-    char id[BODE_UUID_SIZE];
-    struct bode_redis *r;
-    enum bode_err err;
 
-    if (!bode_api_authenticate(ctx, req, &caller, resp))
+    if (!load(ctx, req, params, &n, resp))
         return;
-    if (bode_uuid_normalize(params->value[0], params->len[0], id)) {
-        bode_api_fail(resp, BODE_API_E_VALIDATION,
-                      "notification_id is not a valid UUID");
-        return;
-    }
-    r = bode_api_redis(ctx);
-    err = r ? bode_store_notification_get(r, caller.service.id, id, &n)
-            : BODE_ERR_NOMEM;
-    if (err) {
-        bode_api_fail_store(resp, err);
-        return;
-    }
     /* Bode has no letters, so every notification answers as Notify does
      * for an email or a text. */
     bode_notification_release(&n);

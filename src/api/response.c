@@ -57,6 +57,8 @@ static const struct {
                                 "Exceeded send limits for today"},
     /* Bode's own: Notify has no idempotency keys. 422 as the IETF
      * Idempotency-Key draft recommends for a reused key. */
+    [BODE_API_E_RECEIPT_AUTH] = {403, SHAPE_V2, "AuthError",
+                                 "Invalid receipt signature"},
     [BODE_API_E_IDEMPOTENCY] =
         {422, SHAPE_V2, "IdempotencyError",
          "Idempotency-Key was already used with a different request body"},

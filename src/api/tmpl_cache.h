@@ -6,6 +6,7 @@
 #include "bode/redis.h"
 #include "bode/store.h"
 #include "bode/template.h"
+#include "bode/ttlcache.h"
 
 /* A template version as stored, compiled. Immutable and reference
  * counted: hold it with bode_tmpl_entry_unref when done. */
@@ -14,16 +15,12 @@ struct bode_tmpl_entry {
     struct bode_tmpl *tmpl;
 };
 
-/* bode_tmpl_cache_new and _free are in bode/api.h: the CLI makes the
- * cache for the API context. */
-
 /* Gets version (0 = latest) of template tid of service sid, from the
  * cache (c may be NULL: no caching) or from Redis, compiled. *out is held
  * for the caller. BODE_ERR_NOT_FOUND, BODE_ERR_REDIS, BODE_ERR_NOMEM, or
  * BODE_ERR_INVALID for a stored template that does not compile. */
-enum bode_err bode_tmpl_cache_get(struct bode_tmpl_cache *c,
-                                  struct bode_redis *r, const char *sid,
-                                  const char *tid, int version,
+enum bode_err bode_tmpl_cache_get(struct bode_ttlcache *c, struct bode_redis *r,
+                                  const char *sid, const char *tid, int version,
                                   const struct bode_tmpl_entry **out);
 
 void bode_tmpl_entry_unref(const struct bode_tmpl_entry *e);

@@ -111,7 +111,7 @@ static int store_failed(const char *what, enum bode_err err)
     return err == BODE_ERR_NOT_FOUND ? BODE_EXIT_USAGE : BODE_EXIT_FAIL;
 }
 
-static int print_json(json_t *j)
+int bode_cli_print_json(json_t *j)
 {
     char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 
@@ -412,7 +412,7 @@ int bode_cmd_service(int argc, char **argv)
             rc = store_failed("cannot store service", err);
             goto out;
         }
-        rc = json ? print_json(service_json(&s)) : (puts(s.id), 0);
+        rc = json ? bode_cli_print_json(service_json(&s)) : (puts(s.id), 0);
     } else if (strcmp(argv[1], "update") == 0 || strcmp(argv[1], "show") == 0) {
         if (argc < 3) {
             fputs(service_usage, stderr);
@@ -434,7 +434,7 @@ int bode_cmd_service(int argc, char **argv)
                 goto out;
             }
         }
-        rc = print_json(service_json(&s));
+        rc = bode_cli_print_json(service_json(&s));
     } else if (strcmp(argv[1], "list") == 0) {
         json = argc > 2 && strcmp(argv[2], "--json") == 0;
         err = bode_store_service_list(a.redis, ids, 256, &n);
@@ -454,7 +454,7 @@ int bode_cmd_service(int argc, char **argv)
                 printf("%-36s  %-10s  %s\n", s.id,
                        s.restricted ? "trial" : "live", s.name);
         }
-        rc = json ? print_json(list) : (json_decref(list), 0);
+        rc = json ? bode_cli_print_json(list) : (json_decref(list), 0);
     } else {
         fprintf(stderr, "bode service: unknown subcommand %s\n", argv[1]);
         rc = BODE_EXIT_USAGE;
@@ -527,9 +527,9 @@ static int key_create(struct admin *a, int argc, char **argv)
     if (err)
         return store_failed("cannot store key", err);
     if (json)
-        return print_json(json_pack("{s:s, s:s, s:s, s:s}", "id", key.id,
-                                    "name", key.name, "type",
-                                    bode_key_type_name(key.type), "key", text));
+        return bode_cli_print_json(
+            json_pack("{s:s, s:s, s:s, s:s}", "id", key.id, "name", key.name,
+                      "type", bode_key_type_name(key.type), "key", text));
     puts(text);
     return BODE_EXIT_OK;
 }
@@ -579,7 +579,7 @@ int bode_cmd_key(int argc, char **argv)
                        keys[i].revoked_at ? stamp : "-", keys[i].name);
         }
         memset(keys, 0, sizeof(keys));
-        rc = json ? print_json(list) : (json_decref(list), 0);
+        rc = json ? bode_cli_print_json(list) : (json_decref(list), 0);
     } else if (strcmp(argv[1], "revoke") == 0 && argc == 4) {
         err = bode_store_key_revoke(a.redis, argv[2], argv[3], bode_now_us());
         rc = err ? store_failed("cannot revoke key", err) : BODE_EXIT_OK;

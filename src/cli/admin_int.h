@@ -37,6 +37,10 @@ struct bode_template_rec;
 /* The CLI's JSON view of a stored template (new reference). */
 struct json_t *bode_cli_template_json(const struct bode_template_rec *t);
 
+/* Prints j (stolen) as indented JSON with sorted keys. Returns an exit
+ * code. */
+int bode_cli_print_json(struct json_t *j);
+
 /* `bode template create|import|list|show`. */
 int bode_cmd_template_admin(int argc, char **argv);
 

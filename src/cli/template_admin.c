@@ -70,18 +70,6 @@ json_t *bode_cli_template_json(const struct bode_template_rec *t)
                      "created_by", t->created_by);
 }
 
-static int print_json(json_t *j)
-{
-    char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-
-    json_decref(j);
-    if (!text)
-        return BODE_EXIT_FAIL;
-    puts(text);
-    free(text);
-    return BODE_EXIT_OK;
-}
-
 static int create(struct admin *a, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -186,7 +174,7 @@ static int create(struct admin *a, int argc, char **argv)
     t.version = version;
     if (json) {
         t.created_at = t.updated_at = bode_now_us();
-        rc = print_json(bode_cli_template_json(&t));
+        rc = bode_cli_print_json(bode_cli_template_json(&t));
     } else {
         puts(t.id);
         rc = BODE_EXIT_OK;
@@ -238,7 +226,7 @@ static int list(struct admin *a, int argc, char **argv)
     }
     bode_free(recs);
     if (json)
-        return print_json(out);
+        return bode_cli_print_json(out);
     json_decref(out);
     return BODE_EXIT_OK;
 }
@@ -263,7 +251,7 @@ static int show(struct admin *a, int argc, char **argv)
         fprintf(stderr, "bode template show: %s\n", bode_err_str(err));
         return err == BODE_ERR_NOT_FOUND ? BODE_EXIT_USAGE : BODE_EXIT_FAIL;
     }
-    rc = print_json(bode_cli_template_json(&t));
+    rc = bode_cli_print_json(bode_cli_template_json(&t));
     bode_template_rec_release(&t);
     return rc;
 }

@@ -1,6 +1,11 @@
-/* `bode worker`: runs the delivery loop until SIGINT or SIGTERM. */
+/* `bode worker`: runs the delivery loop until SIGINT or SIGTERM, then
+ * finishes or hands back what is in flight. */
+#include <curl/curl.h>
 #include <signal.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "admin_int.h"
 #include "bode/log.h"
 #include "bode/signals.h"
 #include "bode/worker.h"
@@ -9,31 +14,68 @@
 static const char usage[] =
     "usage: bode worker [--config FILE]\n\n"
     "Delivers queued notifications through the configured providers. Run as\n"
-    "many as you need side by side. Stops gracefully on SIGINT or SIGTERM.\n";
+    "many as you need side by side. On SIGINT or SIGTERM it stops reading,\n"
+    "finishes requests in flight for up to BODE_SHUTDOWN_TIMEOUT seconds and\n"
+    "hands the rest back to the queue.\n";
 
 int bode_cmd_worker(int argc, char **argv)
 {
     struct bode_config cfg;
-    struct bode_worker *w;
+    struct bode_secretbox *box = NULL;
+    struct bode_worker *w = NULL;
+    char name[192];
+    char host[128] = "worker";
+    char why[256];
     int rc = bode_cli_load_config(argc, argv, usage, &cfg);
     int sig = 0;
+    bool curl_ready = false;
+    size_t handed;
 
     if (rc >= 0)
         return rc;
     bode_log_set_component("worker");
     bode_signals_block();
-    w = bode_worker_new(&cfg);
+    rc = bode_admin_load_box(&cfg, &box);
+    if (rc >= 0)
+        return rc;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        bode_log_msg(BODE_LOG_ERROR, "cannot initialise libcurl");
+        rc = BODE_EXIT_FAIL;
+        goto out;
+    }
+    curl_ready = true;
+    gethostname(host, sizeof(host) - 1);
+    host[sizeof(host) - 1] = '\0';
+    /* The name survives a restart of the same process slot only when set
+     * explicitly; host:pid is unique among live workers. */
+    snprintf(name, sizeof(name), "%s:%ld", host, (long)getpid());
+    w = bode_worker_new(&cfg, box, name, why, sizeof(why));
     if (!w) {
-        bode_log_msg(BODE_LOG_ERROR, "out of memory");
-        return BODE_EXIT_FAIL;
+        fprintf(stderr, "bode worker: %s\n", why);
+        rc = BODE_EXIT_USAGE;
+        goto out;
     }
-    bode_log_msg(BODE_LOG_INFO, "worker started");
+    bode_log(BODE_LOG_INFO, "worker started", BODE_LOG_S("worker", name),
+             BODE_LOG_S("email_providers", cfg.email_providers),
+             BODE_LOG_S("sms_providers", cfg.sms_providers),
+             BODE_LOG_I("concurrency", cfg.worker_concurrency));
     while (sig != SIGINT && sig != SIGTERM) {
-        bode_worker_step(w);
-        sig = bode_signals_wait(1000);
+        if (bode_worker_step(w, 100) == BODE_ERR_REDIS)
+            sig = bode_signals_wait(500);
+        else
+            sig = bode_signals_wait(0);
     }
+    bode_log(BODE_LOG_INFO, "worker stopping",
+             BODE_LOG_S("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"),
+             BODE_LOG_I("in_flight", (long long)bode_worker_in_flight(w)));
+    handed = bode_worker_drain(w, cfg.shutdown_timeout * 1000);
     bode_log(BODE_LOG_INFO, "worker stopped",
-             BODE_LOG_S("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"));
+             BODE_LOG_I("handed_back", (long long)handed));
+    rc = BODE_EXIT_OK;
+out:
     bode_worker_free(w);
-    return BODE_EXIT_OK;
+    if (curl_ready)
+        curl_global_cleanup();
+    bode_secretbox_free(box);
+    return rc;
 }

@@ -28,6 +28,8 @@ struct bode_http_server {
 /* Per-request state, from the first callback to the completion callback. */
 struct req_state {
     struct bode_buf body;
+    char *raw_uri; /* as the client sent it, query included */
+    bool started;
     bool overflow;
     bool responded;
     struct timespec start;
@@ -233,10 +235,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         st = bode_calloc(1, sizeof(*st));
         if (!st)
             return MHD_NO;
+        *req_cls = st;
+    }
+    if (!st->started) {
+        st->started = true;
         bode_buf_init(&st->body, (size_t)s->cfg->body_limit);
         clock_gettime(CLOCK_MONOTONIC, &st->start);
         pick_request_id(conn, st->request_id, sizeof(st->request_id));
-        *req_cls = st;
         atomic_fetch_add(&s->in_flight, 1);
         /* Refuse a declared oversize body before reading any of it; MHD
          * then discards the rest and closes the connection. */
@@ -267,6 +272,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     req.body = st->body.len ? st->body.data : NULL;
     req.body_len = st->body.len;
     req.request_id = st->request_id;
+    req.raw_uri = st->raw_uri ? st->raw_uri : url;
     req.ctx = conn;
     req.header = get_header;
     req.query = get_query;
@@ -290,9 +296,25 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (!st)
         return;
     bode_buf_release(&st->body);
+    bode_free(st->raw_uri);
+    if (st->started)
+        atomic_fetch_sub(&s->in_flight, 1);
     bode_free(st);
     *req_cls = NULL;
-    atomic_fetch_sub(&s->in_flight, 1);
+}
+
+/* Called with the request line's URI before it is parsed: the only place
+ * to see the query string exactly as sent, which signed webhooks (Twilio)
+ * need. The state made here is the request's from now on. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct req_state *st = bode_calloc(1, sizeof(*st));
+
+    (void)cls;
+    (void)conn;
+    if (st)
+        st->raw_uri = bode_strndup(uri, 8192);
+    return st;
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -371,6 +393,7 @@ struct bode_http_server *bode_http_start(const struct bode_config *cfg,
         (unsigned int)cfg->per_ip_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 #if MHD_VERSION >= 0x00097701
         MHD_OPTION_CLIENT_DISCIPLINE_LVL, (int)1,
 #else

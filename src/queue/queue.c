@@ -46,30 +46,28 @@ static enum bode_err ensure_group(struct bode_redis *r, const char *key)
     return err;
 }
 
-enum bode_err bode_queue_streams(struct bode_redis *r, enum bode_lane lane,
-                                 char (*keys)[BODE_QUEUE_KEY_SIZE], size_t max,
-                                 size_t *n)
+/* Fills keys with one stream per service (name made by make_key from the
+ * service id and arg), creating the consumer group on each. */
+static enum bode_err service_streams(
+    struct bode_redis *r,
+    void (*make_key)(char *out, const char *sid, int arg, const void *ctx),
+    const void *ctx, int args, char (*keys)[BODE_QUEUE_KEY_SIZE], size_t max,
+    size_t *n)
 {
     char set[BODE_KEY_SIZE];
-    struct bode_cmd c;
     redisReply *ids;
     enum bode_err err = BODE_OK;
     size_t i;
-    int ch;
+    int arg;
 
     *n = 0;
     bode_key_services(set);
-    bode_cmd_init(&c);
-    bode_cmd_add(&c, "SMEMBERS");
-    bode_cmd_add(&c, set);
-    ids = bode_cmd_run(r, &c, true, &err);
+    ids = bode_cmd_words(r, true, &err, "SMEMBERS", set, NULL);
     if (!ids)
         return err;
     for (i = 0; i < ids->elements && !err; i++) {
-        for (ch = 0; ch < BODE_CHANNEL__COUNT && *n < max && !err; ch++) {
-            bode_key_lane(keys[*n], ids->element[i]->str,
-                          bode_channel_name((enum bode_channel)ch),
-                          bode_lane_name(lane));
+        for (arg = 0; arg < args && *n < max && !err; arg++) {
+            make_key(keys[*n], ids->element[i]->str, arg, ctx);
             err = ensure_group(r, keys[*n]);
             if (!err)
                 (*n)++;
@@ -77,6 +75,28 @@ enum bode_err bode_queue_streams(struct bode_redis *r, enum bode_lane lane,
     }
     freeReplyObject(ids);
     return err;
+}
+
+static void lane_key(char *out, const char *sid, int channel, const void *lane)
+{
+    bode_key_lane(out, sid, bode_channel_name((enum bode_channel)channel),
+                  bode_lane_name(*(const enum bode_lane *)lane));
+}
+
+static void callback_key(char *out, const char *sid, int unused,
+                         const void *ctx)
+{
+    (void)unused;
+    (void)ctx;
+    bode_key_callbacks(out, sid);
+}
+
+enum bode_err bode_queue_streams(struct bode_redis *r, enum bode_lane lane,
+                                 char (*keys)[BODE_QUEUE_KEY_SIZE], size_t max,
+                                 size_t *n)
+{
+    return service_streams(r, lane_key, &lane, BODE_CHANNEL__COUNT, keys, max,
+                           n);
 }
 
 /* Fills an entry from one [id, [field, value, ...]] stream element. */
@@ -97,6 +117,8 @@ static bool parse_entry(const char *stream, const redisReply *el,
     bode_reply_copy(fields, "s", e->service_id, sizeof(e->service_id));
     bode_reply_copy(fields, "n", e->notification_id,
                     sizeof(e->notification_id));
+    bode_reply_copy(fields, "status", e->status, sizeof(e->status));
+    e->attempt = (int)bode_reply_int(fields, "a", 0);
     return e->entry_id[0] != '\0';
 }
 
@@ -166,19 +188,12 @@ enum bode_err bode_queue_read(struct bode_redis *r,
 static long delivery_count(struct bode_redis *r, const char *stream,
                            const char *id)
 {
-    struct bode_cmd c;
     redisReply *reply;
     enum bode_err err;
     long n = 0;
 
-    bode_cmd_init(&c);
-    bode_cmd_add(&c, "XPENDING");
-    bode_cmd_add(&c, stream);
-    bode_cmd_add(&c, GROUP);
-    bode_cmd_add(&c, id);
-    bode_cmd_add(&c, id);
-    bode_cmd_add(&c, "1");
-    reply = bode_cmd_run(r, &c, true, &err);
+    reply = bode_cmd_words(r, true, &err, "XPENDING", stream, GROUP, id, id,
+                           "1", NULL);
     if (!reply)
         return 0;
     if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 1 &&
@@ -233,16 +248,11 @@ enum bode_err bode_queue_autoclaim(struct bode_redis *r, const char *stream,
 enum bode_err bode_queue_ack(struct bode_redis *r,
                              const struct bode_queue_entry *e)
 {
-    struct bode_cmd c;
     redisReply *reply;
     enum bode_err err;
 
-    bode_cmd_init(&c);
-    bode_cmd_add(&c, "XACK");
-    bode_cmd_add(&c, e->stream);
-    bode_cmd_add(&c, GROUP);
-    bode_cmd_add(&c, e->entry_id);
-    reply = bode_cmd_run(r, &c, true, &err);
+    reply = bode_cmd_words(r, true, &err, "XACK", e->stream, GROUP, e->entry_id,
+                           NULL);
     if (!reply)
         return err;
     freeReplyObject(reply);
@@ -296,6 +306,7 @@ enum bode_err bode_queue_transition(struct bode_redis *r,
     char retry[BODE_KEY_SIZE];
     char callbacks[BODE_KEY_SIZE];
     char ref[BODE_KEY_SIZE] = "";
+    char open[BODE_KEY_SIZE];
     const char *stream = t->entry ? t->entry->stream : record;
     struct bode_cmd c;
     redisReply *reply;
@@ -307,6 +318,7 @@ enum bode_err bode_queue_transition(struct bode_redis *r,
     bode_key_history(history, t->service_id, t->notification_id);
     bode_key_retry(retry, t->service_id);
     bode_key_callbacks(callbacks, t->service_id);
+    bode_key_open(open, t->service_id);
     if (t->provider && t->provider_ref && t->provider_ref[0])
         bode_key_ref(ref, t->provider, t->provider_ref);
     bode_cmd_init(&c);
@@ -316,6 +328,7 @@ enum bode_err bode_queue_transition(struct bode_redis *r,
     bode_cmd_add(&c, retry);
     bode_cmd_add(&c, callbacks);
     bode_cmd_add(&c, ref);
+    bode_cmd_add(&c, open);
     bode_cmd_addi(&c, t->now);
     bode_cmd_add(&c, t->worker ? t->worker : "");
     bode_cmd_add(&c, t->retry ? "retry" : bode_status_name(t->status));
@@ -327,7 +340,7 @@ enum bode_err bode_queue_transition(struct bode_redis *r,
         &c, (long long)(t->retention_days > 0 ? t->retention_days : 7) * 86400);
     bode_cmd_add(&c, t->callback ? "1" : "0");
     bode_cmd_add(&c, t->detail ? t->detail : "");
-    reply = bode_script_run(r, BODE_SCRIPT_TRANSITION, 6, &c, &err);
+    reply = bode_script_run(r, BODE_SCRIPT_TRANSITION, 7, &c, &err);
     if (!reply)
         return err;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
@@ -374,16 +387,12 @@ enum bode_err bode_queue_find_ref(struct bode_redis *r, const char *provider,
                                   const char *ref, char *sid, char *nid)
 {
     char key[BODE_KEY_SIZE];
-    struct bode_cmd c;
     redisReply *reply;
     enum bode_err err;
     const char *space;
 
     bode_key_ref(key, provider, ref);
-    bode_cmd_init(&c);
-    bode_cmd_add(&c, "GET");
-    bode_cmd_add(&c, key);
-    reply = bode_cmd_run(r, &c, true, &err);
+    reply = bode_cmd_words(r, true, &err, "GET", key, NULL);
     if (!reply)
         return err;
     err = BODE_ERR_NOT_FOUND;
@@ -436,4 +445,122 @@ enum bode_err bode_queue_dead(struct bode_redis *r,
     t.detail = reason;
     t.now = now;
     return bode_queue_transition(r, &t, NULL);
+}
+
+enum bode_err bode_queue_callback_streams(struct bode_redis *r,
+                                          char (*keys)[BODE_QUEUE_KEY_SIZE],
+                                          size_t max, size_t *n)
+{
+    return service_streams(r, callback_key, NULL, 1, keys, max, n);
+}
+
+enum bode_err bode_queue_callback_retry(struct bode_redis *r,
+                                        const struct bode_queue_entry *e,
+                                        const char *sid, int attempt,
+                                        int64_t due)
+{
+    char key[BODE_KEY_SIZE];
+    char member[128];
+    struct bode_cmd c;
+    redisReply *reply;
+    enum bode_err err;
+
+    bode_key_callback_retry(key, sid);
+    snprintf(member, sizeof(member), "%s|%s|%d", e->notification_id, e->status,
+             attempt);
+    bode_cmd_init(&c);
+    bode_cmd_add(&c, "ZADD");
+    bode_cmd_add(&c, key);
+    bode_cmd_addi(&c, due);
+    bode_cmd_add(&c, member);
+    reply = bode_cmd_run(r, &c, false, &err);
+    if (!reply)
+        return err;
+    freeReplyObject(reply);
+    /* Acknowledged only once the retry is safely scheduled. */
+    return bode_queue_ack(r, e);
+}
+
+enum bode_err bode_queue_callback_promote(struct bode_redis *r, const char *sid,
+                                          int64_t now, long max, size_t *moved)
+{
+    char retry[BODE_KEY_SIZE];
+    char stream[BODE_KEY_SIZE];
+    struct bode_cmd c;
+    redisReply *reply;
+    enum bode_err err;
+
+    *moved = 0;
+    bode_key_callback_retry(retry, sid);
+    bode_key_callbacks(stream, sid);
+    bode_cmd_init(&c);
+    bode_cmd_add(&c, retry);
+    bode_cmd_add(&c, stream);
+    bode_cmd_addi(&c, now);
+    bode_cmd_addi(&c, max);
+    reply = bode_script_run(r, BODE_SCRIPT_PROMOTE_CALLBACKS, 2, &c, &err);
+    if (!reply)
+        return err;
+    if (reply->type == REDIS_REPLY_INTEGER)
+        *moved = (size_t)reply->integer;
+    freeReplyObject(reply);
+    return BODE_OK;
+}
+
+enum bode_err bode_queue_timeout(struct bode_redis *r, const char *sid,
+                                 int64_t cutoff, int retention_days,
+                                 bool callback, int64_t now, size_t *timed_out)
+{
+    char open[BODE_KEY_SIZE];
+    char record[BODE_KEY_SIZE];
+    struct bode_transition t;
+    struct bode_cmd c;
+    redisReply *ids;
+    redisReply *st;
+    enum bode_err err;
+    bool applied;
+    size_t i;
+
+    *timed_out = 0;
+    bode_key_open(open, sid);
+    bode_cmd_init(&c);
+    bode_cmd_add(&c, "ZRANGEBYSCORE");
+    bode_cmd_add(&c, open);
+    bode_cmd_add(&c, "-inf");
+    bode_cmd_addi(&c, cutoff);
+    bode_cmd_add(&c, "LIMIT");
+    bode_cmd_add(&c, "0");
+    bode_cmd_add(&c, "200");
+    ids = bode_cmd_run(r, &c, true, &err);
+    if (!ids)
+        return err;
+    for (i = 0; i < ids->elements && !err; i++) {
+        const char *id = ids->element[i]->str;
+
+        bode_key_notification(record, sid, id);
+        st = bode_cmd_words(r, true, &err, "HGET", record, "status", NULL);
+        if (!st)
+            break;
+        /* Only what a provider has and never answered times out; work
+         * still queued is the retry window's business. */
+        if (st->type == REDIS_REPLY_STRING &&
+            (strcmp(st->str, "sending") == 0 ||
+             strcmp(st->str, "pending") == 0)) {
+            memset(&t, 0, sizeof(t));
+            t.service_id = sid;
+            t.notification_id = id;
+            t.worker = "";
+            t.status = BODE_STATUS_TEMPORARY_FAILURE;
+            t.retention_days = retention_days;
+            t.callback = callback;
+            t.detail = "no receipt within 72 hours";
+            t.now = now;
+            err = bode_queue_transition(r, &t, &applied);
+            if (!err && applied)
+                (*timed_out)++;
+        }
+        freeReplyObject(st);
+    }
+    freeReplyObject(ids);
+    return err;
 }

@@ -1,6 +1,7 @@
 /* Building and running Redis commands and scripts; reading replies. Must
  * not know any key layout. */
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@ extern const char bode_lua_template_put[];
 extern const char bode_lua_claim[];
 extern const char bode_lua_transition[];
 extern const char bode_lua_promote[];
+extern const char bode_lua_promote_callbacks[];
 
 void bode_cmd_init(struct bode_cmd *c)
 {
@@ -81,6 +83,41 @@ redisReply *bode_cmd_run(struct bode_redis *r, struct bode_cmd *c, bool retry,
     return reply;
 }
 
+redisReply *bode_cmd_words(struct bode_redis *r, bool retry, enum bode_err *err,
+                           ...)
+{
+    struct bode_cmd c;
+    const char *word;
+    va_list ap;
+
+    bode_cmd_init(&c);
+    va_start(ap, err);
+    while ((word = va_arg(ap, const char *)) != NULL)
+        if (c.argc < 8)
+            bode_cmd_add(&c, word);
+        else
+            c.overflow = true;
+    va_end(ap);
+    return bode_cmd_run(r, &c, retry, err);
+}
+
+enum bode_err bode_cmd_hgetall(struct bode_redis *r, const char *key,
+                               redisReply **out)
+{
+    enum bode_err err;
+    redisReply *reply = bode_cmd_words(r, true, &err, "HGETALL", key, NULL);
+
+    *out = NULL;
+    if (!reply)
+        return err;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0) {
+        freeReplyObject(reply);
+        return BODE_ERR_NOT_FOUND;
+    }
+    *out = reply;
+    return BODE_OK;
+}
+
 static struct {
     const char *text;
     char sha[BODE_SHA1_HEX_SIZE];
@@ -98,6 +135,7 @@ static void hash_scripts(void)
     scripts[BODE_SCRIPT_CLAIM].text = bode_lua_claim;
     scripts[BODE_SCRIPT_TRANSITION].text = bode_lua_transition;
     scripts[BODE_SCRIPT_PROMOTE].text = bode_lua_promote;
+    scripts[BODE_SCRIPT_PROMOTE_CALLBACKS].text = bode_lua_promote_callbacks;
     for (i = 0; i < BODE_SCRIPT__COUNT; i++)
         bode_sha1_hex(scripts[i].text, strlen(scripts[i].text), scripts[i].sha);
 }

@@ -108,3 +108,13 @@ void bode_key_ref(char *out, const char *provider, const char *ref)
 {
     snprintf(out, BODE_KEY_SIZE, "bode:ref:%s:%.100s", provider, ref);
 }
+
+void bode_key_callback_retry(char *out, const char *sid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "cbretry", sid);
+}
+
+void bode_key_open(char *out, const char *sid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "open", sid);
+}

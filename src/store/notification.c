@@ -82,6 +82,7 @@ enum bode_err bode_store_accept(struct bode_redis *r,
     char rate[BODE_KEY_SIZE];
     char idem[BODE_KEY_SIZE];
     char intl[BODE_KEY_SIZE];
+    char open[BODE_KEY_SIZE];
     char day[16];
     const char *kt = bode_key_type_name(a->key_type);
     int64_t retention_us = (int64_t)a->retention_days * 86400 * 1000000;
@@ -101,6 +102,7 @@ enum bode_err bode_store_accept(struct bode_redis *r,
     bode_key_idempotency(idem, a->service_id,
                          a->idempotency_key ? a->idempotency_key : "-");
     bode_key_daily(intl, a->service_id, "international_sms", day);
+    bode_key_open(open, a->service_id);
     bode_cmd_init(&c);
     bode_cmd_add(&c, record);
     bode_cmd_add(&c, index);
@@ -109,6 +111,7 @@ enum bode_err bode_store_accept(struct bode_redis *r,
     bode_cmd_add(&c, rate);
     bode_cmd_add(&c, idem);
     bode_cmd_add(&c, intl);
+    bode_cmd_add(&c, open);
     bode_cmd_addi(&c, a->created_at);
     bode_cmd_addi(&c, a->rate_limit);
     bode_cmd_addi(&c, a->daily_limit);
@@ -123,7 +126,7 @@ enum bode_err bode_store_accept(struct bode_redis *r,
     bode_cmd_add(&c, a->service_id);
     bode_cmd_addi(&c, a->international ? a->international_limit : 0);
     add_record_fields(&c, a);
-    reply = bode_script_run(r, BODE_SCRIPT_ACCEPT, 7, &c, &err);
+    reply = bode_script_run(r, BODE_SCRIPT_ACCEPT, 8, &c, &err);
     if (!reply)
         return err;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
@@ -224,22 +227,15 @@ enum bode_err bode_store_notification_get(struct bode_redis *r, const char *sid,
                                           struct bode_notification *out)
 {
     char key[BODE_KEY_SIZE];
-    struct bode_cmd c;
     redisReply *reply;
     enum bode_err err;
 
     memset(out, 0, sizeof(*out));
     bode_key_notification(key, sid, id);
-    bode_cmd_init(&c);
-    bode_cmd_add(&c, "HGETALL");
-    bode_cmd_add(&c, key);
-    reply = bode_cmd_run(r, &c, true, &err);
-    if (!reply)
+    err = bode_cmd_hgetall(r, key, &reply);
+    if (err)
         return err;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
-        err = BODE_ERR_NOT_FOUND;
-    else
-        err = bode_store__fill_notification(reply, out);
+    err = bode_store__fill_notification(reply, out);
     freeReplyObject(reply);
     return err;
 }
@@ -278,16 +274,11 @@ static enum bode_err older_than_bound(struct bode_redis *r, const char *sid,
                                       char *bound, size_t size)
 {
     char index[BODE_KEY_SIZE];
-    struct bode_cmd c;
     redisReply *reply;
     enum bode_err err;
 
     bode_key_index(index, sid, kt);
-    bode_cmd_init(&c);
-    bode_cmd_add(&c, "ZSCORE");
-    bode_cmd_add(&c, index);
-    bode_cmd_add(&c, id);
-    reply = bode_cmd_run(r, &c, true, &err);
+    reply = bode_cmd_words(r, true, &err, "ZSCORE", index, id, NULL);
     if (!reply)
         return err;
     if (reply->type != REDIS_REPLY_STRING) {

@@ -106,23 +106,15 @@ enum bode_err bode_store_service_get(struct bode_redis *r,
     char key[BODE_KEY_SIZE];
     char sealed[SEALED_SIZE];
     char ad[128];
-    struct bode_cmd c;
     redisReply *reply;
     enum bode_err err = BODE_OK;
     size_t len = 0;
 
     memset(out, 0, sizeof(*out));
     bode_key_service(key, id);
-    bode_cmd_init(&c);
-    bode_cmd_add(&c, "HGETALL");
-    bode_cmd_add(&c, key);
-    reply = bode_cmd_run(r, &c, true, &err);
-    if (!reply)
+    err = bode_cmd_hgetall(r, key, &reply);
+    if (err)
         return err;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0) {
-        err = BODE_ERR_NOT_FOUND;
-        goto out;
-    }
     bode_reply_copy(reply, "id", out->id, sizeof(out->id));
     bode_reply_copy(reply, "name", out->name, sizeof(out->name));
     out->restricted = bode_reply_int(reply, "restricted", 0) != 0;
@@ -170,16 +162,12 @@ enum bode_err bode_store_service_list(struct bode_redis *r,
                                       size_t *n)
 {
     char set[BODE_KEY_SIZE];
-    struct bode_cmd c;
     redisReply *reply;
     enum bode_err err;
     size_t i;
 
     bode_key_services(set);
-    bode_cmd_init(&c);
-    bode_cmd_add(&c, "SMEMBERS");
-    bode_cmd_add(&c, set);
-    reply = bode_cmd_run(r, &c, true, &err);
+    reply = bode_cmd_words(r, true, &err, "SMEMBERS", set, NULL);
     if (!reply)
         return err;
     *n = reply->type == REDIS_REPLY_ARRAY ? reply->elements : 0;
@@ -287,7 +275,6 @@ enum bode_err bode_store_key_list(struct bode_redis *r,
                                   size_t *n)
 {
     char hkey[BODE_KEY_SIZE];
-    struct bode_cmd c;
     redisReply *reply;
     enum bode_err err = BODE_OK;
     size_t i;
@@ -295,10 +282,7 @@ enum bode_err bode_store_key_list(struct bode_redis *r,
 
     *n = 0;
     bode_key_apikeys(hkey, sid);
-    bode_cmd_init(&c);
-    bode_cmd_add(&c, "HGETALL");
-    bode_cmd_add(&c, hkey);
-    reply = bode_cmd_run(r, &c, true, &err);
+    reply = bode_cmd_words(r, true, &err, "HGETALL", hkey, NULL);
     if (!reply)
         return err;
     for (i = 0; i + 1 < reply->elements && *n < BODE_STORE_MAX_KEYS; i += 2) {
@@ -325,18 +309,13 @@ enum bode_err bode_store_key_revoke(struct bode_redis *r, const char *sid,
                                     const char *key_id, int64_t now)
 {
     char hkey[BODE_KEY_SIZE];
-    struct bode_cmd c;
     redisReply *reply;
     json_t *obj = NULL;
     json_t *revoked;
     enum bode_err err;
 
     bode_key_apikeys(hkey, sid);
-    bode_cmd_init(&c);
-    bode_cmd_add(&c, "HGET");
-    bode_cmd_add(&c, hkey);
-    bode_cmd_add(&c, key_id);
-    reply = bode_cmd_run(r, &c, true, &err);
+    reply = bode_cmd_words(r, true, &err, "HGET", hkey, key_id, NULL);
     if (!reply)
         return err;
     if (reply->type == REDIS_REPLY_STRING)
@@ -366,16 +345,11 @@ enum bode_err bode_store_team_add(struct bode_redis *r, const char *sid,
                                   const char *recipient)
 {
     char key[BODE_KEY_SIZE];
-    struct bode_cmd c;
-    redisReply *reply;
     enum bode_err err;
+    redisReply *reply;
 
     bode_key_team(key, sid);
-    bode_cmd_init(&c);
-    bode_cmd_add(&c, "SADD");
-    bode_cmd_add(&c, key);
-    bode_cmd_add(&c, recipient);
-    reply = bode_cmd_run(r, &c, true, &err);
+    reply = bode_cmd_words(r, true, &err, "SADD", key, recipient, NULL);
     if (!reply)
         return err;
     freeReplyObject(reply);
@@ -386,16 +360,11 @@ enum bode_err bode_store_team_has(struct bode_redis *r, const char *sid,
                                   const char *recipient, bool *yes)
 {
     char key[BODE_KEY_SIZE];
-    struct bode_cmd c;
-    redisReply *reply;
     enum bode_err err;
+    redisReply *reply;
 
     bode_key_team(key, sid);
-    bode_cmd_init(&c);
-    bode_cmd_add(&c, "SISMEMBER");
-    bode_cmd_add(&c, key);
-    bode_cmd_add(&c, recipient);
-    reply = bode_cmd_run(r, &c, true, &err);
+    reply = bode_cmd_words(r, true, &err, "SISMEMBER", key, recipient, NULL);
     if (!reply)
         return err;
     *yes = reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;

@@ -36,6 +36,8 @@ void bode_key_retry(char *out, const char *sid);
 void bode_key_history(char *out, const char *sid, const char *id);
 void bode_key_callbacks(char *out, const char *sid);
 void bode_key_dead(char *out, const char *sid);
+void bode_key_callback_retry(char *out, const char *sid);
+void bode_key_open(char *out, const char *sid);
 /* Provider reference → "sid id". Global, not under a service's tag: a
  * receipt names only the provider's reference (docs/internals/store.md). */
 void bode_key_ref(char *out, const char *provider, const char *ref);
@@ -69,6 +71,16 @@ void bode_cmd_fieldi(struct bode_cmd *c, const char *name, long long value);
 redisReply *bode_cmd_run(struct bode_redis *r, struct bode_cmd *c, bool retry,
                          enum bode_err *err);
 
+/* Runs a command given as string words, NULL-terminated (at most 8), with
+ * the same reply and error rules as bode_cmd_run. */
+redisReply *bode_cmd_words(struct bode_redis *r, bool retry, enum bode_err *err,
+                           ...);
+
+/* HGETALL key into *out (caller frees with freeReplyObject).
+ * BODE_ERR_NOT_FOUND when the hash does not exist. */
+enum bode_err bode_cmd_hgetall(struct bode_redis *r, const char *key,
+                               redisReply **out);
+
 /* ---- scripts ---- */
 
 enum bode_script {
@@ -78,6 +90,7 @@ enum bode_script {
     BODE_SCRIPT_CLAIM,
     BODE_SCRIPT_TRANSITION,
     BODE_SCRIPT_PROMOTE,
+    BODE_SCRIPT_PROMOTE_CALLBACKS,
     BODE_SCRIPT__COUNT
 };
 

@@ -88,7 +88,6 @@ enum bode_err bode_store_template_get(struct bode_redis *r, const char *sid,
                                       struct bode_template_rec *out)
 {
     char key[BODE_KEY_SIZE];
-    struct bode_cmd c;
     redisReply *reply;
     enum bode_err err;
 
@@ -97,16 +96,10 @@ enum bode_err bode_store_template_get(struct bode_redis *r, const char *sid,
         bode_key_template_version(key, sid, tid, version);
     else
         bode_key_template(key, sid, tid);
-    bode_cmd_init(&c);
-    bode_cmd_add(&c, "HGETALL");
-    bode_cmd_add(&c, key);
-    reply = bode_cmd_run(r, &c, true, &err);
-    if (!reply)
+    err = bode_cmd_hgetall(r, key, &reply);
+    if (err)
         return err;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
-        err = BODE_ERR_NOT_FOUND;
-    else
-        err = fill(reply, sid, out);
+    err = fill(reply, sid, out);
     freeReplyObject(reply);
     return err;
 }
@@ -127,7 +120,6 @@ enum bode_err bode_store_template_list(struct bode_redis *r, const char *sid,
                                        size_t *n)
 {
     char set[BODE_KEY_SIZE];
-    struct bode_cmd c;
     redisReply *ids = NULL;
     struct bode_template_rec *recs = NULL;
     struct bode_template_rec rec;
@@ -138,10 +130,7 @@ enum bode_err bode_store_template_list(struct bode_redis *r, const char *sid,
     *out = NULL;
     *n = 0;
     bode_key_templates(set, sid);
-    bode_cmd_init(&c);
-    bode_cmd_add(&c, "SMEMBERS");
-    bode_cmd_add(&c, set);
-    ids = bode_cmd_run(r, &c, true, &err);
+    ids = bode_cmd_words(r, true, &err, "SMEMBERS", set, NULL);
     if (!ids)
         return err;
     recs = bode_calloc(ids->elements ? ids->elements : 1, sizeof(*recs));

@@ -96,6 +96,14 @@ static const struct setting settings[] = {
     INT("BODE_RETRY_WINDOW_S", retry_window_s, 1, 259200,
         "How long after creation temporary errors are retried before the "
         "notification becomes technical-failure"),
+    {"BODE_CALLBACK_CA_FILE", K_SECRET,
+     offsetof(struct bode_config, callback_ca_file),
+     sizeof(((struct bode_config *)0)->callback_ca_file), 0, 0,
+     "PEM file of the certificate authorities to trust for services' "
+     "callback URLs (default: the system's)"},
+    INT("BODE_CALLBACK_RETRY_S", callback_retry_s, 1, 86400,
+        "Seconds between attempts of a failed delivery-status callback "
+        "(5 attempts in all, as Notify)"),
     STR("BODE_EMAIL_PROVIDERS", email_providers,
         "Email providers in failover order: sandbox, smtp, ses, http"),
     STR("BODE_SMS_PROVIDERS", sms_providers,
@@ -146,6 +154,7 @@ void bode_config_defaults(struct bode_config *cfg)
     cfg->retry_base_priority_s = 25;
     cfg->retry_base_s = 300;
     cfg->retry_window_s = 4 * 3600;
+    cfg->callback_retry_s = 300;
     memcpy(cfg->email_providers, "sandbox", sizeof("sandbox"));
     memcpy(cfg->sms_providers, "sandbox", sizeof("sandbox"));
     memcpy(cfg->default_region, "GB", sizeof("GB"));
@@ -279,8 +288,8 @@ static enum bode_err apply(struct bode_config *cfg, const struct setting *s,
 /* Providers read their own settings (docs/internals/providers.md); the
  * file may hold them under these prefixes. */
 static const char *const provider_prefixes[] = {
-    "BODE_SMTP_",          "BODE_SES_",     "BODE_SNS_", "BODE_TWILIO_",
-    "BODE_HTTP_PROVIDER_", "BODE_SANDBOX_", "BODE_AWS_",
+    "BODE_SMTP_", "BODE_SES_",     "BODE_SNS_", "BODE_TWILIO_",
+    "BODE_HTTP_", "BODE_SANDBOX_", "BODE_AWS_",
 };
 
 static bool is_provider_setting(const char *name)

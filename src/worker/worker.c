@@ -1,52 +1,868 @@
-/* The delivery worker loop. Must reach Redis only through store/ and
- * queue/, and providers only through providers/. */
+/* The delivery loop. Must reach Redis only through store/ and queue/, and
+ * providers only through the provider interface; decides retry timing and
+ * failover, nothing about message content. */
 #include "bode/worker.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "bode/alloc.h"
 #include "bode/log.h"
+#include "bode/rand.h"
 #include "bode/redis.h"
+#include "bode/validate.h"
+#include "callbacks.h"
+#include "worker_int.h"
+
+#define RESPONSE_CAP (64 * 1024)
+#define STREAMS_EVERY_US (5LL * 1000000)
+#define PROMOTE_EVERY_US (1LL * 1000000)
+#define SERVICE_TTL_US (5LL * 1000000)
+#define RETRY_CAP_PRIORITY_S 300
+#define RETRY_CAP_S 3600
+#define BREAKER_FAILURES 5
+#define BREAKER_COOLDOWN_US (30LL * 1000000)
+#define TIMEOUT_EVERY_US (60LL * 1000000)
+/* Notify's SENDING_NOTIFICATIONS_TIMEOUT_PERIOD. */
+#define SENDING_TIMEOUT_US (72LL * 3600 * 1000000)
 
 struct bode_worker {
     const struct bode_config *cfg;
+    const struct bode_secretbox *box;
+    char name[128];
     struct bode_redis *redis;
+    CURLM *multi;
+    struct provider_slot providers[BODE_CHANNEL__COUNT][MAX_PROVIDERS];
+    size_t n_providers[BODE_CHANNEL__COUNT];
+    struct service_slot services[SERVICE_SLOTS];
+    struct template_slot templates[TEMPLATE_SLOTS];
+    char (*streams[BODE_LANE__COUNT])[BODE_QUEUE_KEY_SIZE];
+    size_t n_streams[BODE_LANE__COUNT];
+    char (*service_ids)[BODE_UUID_SIZE];
+    size_t n_services;
+    int64_t streams_at;
+    int64_t promoted_at;
+    int64_t autoclaimed_at;
+    int64_t timed_out_at;
+    bool pending_done;
+    bool draining;
     bool was_up;
     bool reported;
+    struct job *jobs;
+    size_t n_jobs;
+    size_t in_flight;
+    struct bode_queue_entry *batch;
+    long *deliveries;
+    struct bode_callbacks *callbacks;
 };
 
-struct bode_worker *bode_worker_new(const struct bode_config *cfg)
+static const char *setting(void *ctx, const char *name)
+{
+    return bode_config_get(ctx, name);
+}
+
+static enum bode_err make_providers(struct bode_worker *w, enum bode_channel ch,
+                                    const char *list, char *why,
+                                    size_t why_size)
+{
+    char names[128];
+    char *save = NULL;
+    char *name;
+    const struct bode_provider_ops *ops;
+    struct provider_slot *slot;
+    enum bode_err err;
+
+    snprintf(names, sizeof(names), "%s", list);
+    for (name = strtok_r(names, ", ", &save); name;
+         name = strtok_r(NULL, ", ", &save)) {
+        ops = bode_provider_find(name);
+        if (!ops || !(ops->channels & (1u << ch))) {
+            snprintf(why, why_size, "unknown %s provider %s",
+                     bode_channel_name(ch), name);
+            return BODE_ERR_INVALID;
+        }
+        if (w->n_providers[ch] == MAX_PROVIDERS) {
+            snprintf(why, why_size, "at most %d %s providers", MAX_PROVIDERS,
+                     bode_channel_name(ch));
+            return BODE_ERR_INVALID;
+        }
+        slot = &w->providers[ch][w->n_providers[ch]];
+        err = ops->create(setting, (void *)(uintptr_t)w->cfg, &slot->p, why,
+                          why_size);
+        if (err)
+            return err;
+        bode_breaker_init(&slot->breaker, BREAKER_FAILURES,
+                          BREAKER_COOLDOWN_US);
+        w->n_providers[ch]++;
+    }
+    if (w->n_providers[ch] == 0) {
+        snprintf(why, why_size, "no %s provider configured",
+                 bode_channel_name(ch));
+        return BODE_ERR_INVALID;
+    }
+    return BODE_OK;
+}
+
+struct bode_worker *bode_worker_new(const struct bode_config *cfg,
+                                    const struct bode_secretbox *box,
+                                    const char *name, char *why,
+                                    size_t why_size)
 {
     struct bode_worker *w = bode_calloc(1, sizeof(*w));
+    size_t i;
 
     if (!w)
-        return NULL;
+        goto nomem;
     w->cfg = cfg;
+    w->box = box;
+    snprintf(w->name, sizeof(w->name), "%s", name);
+    w->n_jobs = (size_t)cfg->worker_concurrency;
     w->redis = bode_redis_new(cfg->redis_url, cfg->redis_timeout_ms);
-    if (!w->redis) {
-        bode_free(w);
+    w->multi = curl_multi_init();
+    w->jobs = bode_calloc(w->n_jobs, sizeof(*w->jobs));
+    w->batch = bode_calloc(w->n_jobs, sizeof(*w->batch));
+    w->deliveries = bode_calloc(w->n_jobs, sizeof(*w->deliveries));
+    w->service_ids = bode_calloc(MAX_STREAMS, sizeof(*w->service_ids));
+    for (i = 0; i < BODE_LANE__COUNT; i++)
+        w->streams[i] = bode_calloc(MAX_STREAMS, sizeof(*w->streams[i]));
+    w->callbacks =
+        w->redis ? bode_callbacks_new(cfg, box, w->redis, name) : NULL;
+    if (!w->callbacks || !w->multi || !w->jobs || !w->batch || !w->deliveries ||
+        !w->service_ids || !w->streams[0] || !w->streams[1] || !w->streams[2])
+        goto nomem;
+    if (make_providers(w, BODE_CHANNEL_EMAIL, cfg->email_providers, why,
+                       why_size) ||
+        make_providers(w, BODE_CHANNEL_SMS, cfg->sms_providers, why,
+                       why_size)) {
+        bode_worker_free(w);
         return NULL;
     }
     return w;
+nomem:
+    snprintf(why, why_size, "out of memory");
+    bode_worker_free(w);
+    return NULL;
+}
+
+static void job_release(struct bode_worker *w, struct job *j)
+{
+    const struct bode_provider_ops *ops;
+
+    if (!j->used)
+        return;
+    if (j->in_multi) {
+        curl_multi_remove_handle(w->multi, j->d.easy);
+        w->in_flight--;
+    }
+    if (j->provider >= 0) {
+        ops = bode_provider_ops(w->providers[j->rec.channel][j->provider].p);
+        ops->release(w->providers[j->rec.channel][j->provider].p, &j->d);
+    }
+    bode_buf_release(&j->d.response);
+    bode_buf_release(&j->subject);
+    bode_buf_release(&j->html);
+    bode_buf_release(&j->text);
+    bode_buf_release(&j->sms);
+    bode_notification_release(&j->rec);
+    memset(j, 0, sizeof(*j));
 }
 
 void bode_worker_free(struct bode_worker *w)
 {
+    size_t i;
+    int ch;
+
     if (!w)
         return;
+    for (i = 0; w->jobs && i < w->n_jobs; i++)
+        job_release(w, &w->jobs[i]);
+    bode_callbacks_free(w->callbacks);
+    for (ch = 0; ch < BODE_CHANNEL__COUNT; ch++)
+        for (i = 0; i < w->n_providers[ch]; i++)
+            bode_provider_ops(w->providers[ch][i].p)
+                ->destroy(w->providers[ch][i].p);
+    for (i = 0; i < TEMPLATE_SLOTS; i++)
+        bode_tmpl_free(w->templates[i].tmpl);
+    if (w->multi)
+        curl_multi_cleanup(w->multi);
+    for (i = 0; i < BODE_LANE__COUNT; i++)
+        bode_free(w->streams[i]);
+    bode_free(w->service_ids);
+    bode_free(w->jobs);
+    bode_free(w->batch);
+    bode_free(w->deliveries);
     bode_redis_free(w->redis);
+    memset(w->services, 0, sizeof(w->services));
     bode_free(w);
 }
 
-enum bode_err bode_worker_step(struct bode_worker *w)
+size_t bode_worker_in_flight(const struct bode_worker *w)
 {
-    enum bode_err err = bode_redis_ping(w->redis);
+    return w->in_flight;
+}
 
+/* ---- caches ---- */
+
+static const struct bode_service *get_service(struct bode_worker *w,
+                                              const char *sid, int64_t now)
+{
+    size_t h = 5381;
+    const char *p;
+    struct service_slot *s;
+
+    for (p = sid; *p; p++)
+        h = h * 33 + (unsigned char)*p;
+    s = &w->services[h % SERVICE_SLOTS];
+    if (s->used && strcmp(s->svc.id, sid) == 0 &&
+        now - s->fetched < SERVICE_TTL_US)
+        return &s->svc;
+    s->used = false;
+    if (bode_store_service_get(w->redis, w->box, sid, &s->svc))
+        return NULL;
+    s->used = true;
+    s->fetched = now;
+    return &s->svc;
+}
+
+static const struct bode_tmpl *get_template(struct bode_worker *w,
+                                            const struct bode_notification *n,
+                                            int64_t now)
+{
+    struct bode_template_rec rec;
+    struct bode_tmpl_source src;
+    struct bode_tmpl_error terr;
+    struct template_slot *oldest = &w->templates[0];
+    char key[120];
+    size_t i;
+
+    snprintf(key, sizeof(key), "%s:%s:%d", n->service_id, n->template_id,
+             n->template_version);
+    for (i = 0; i < TEMPLATE_SLOTS; i++) {
+        /* A version never changes, so a compiled one is good forever. */
+        if (w->templates[i].tmpl && strcmp(w->templates[i].key, key) == 0) {
+            w->templates[i].used_at = now;
+            return w->templates[i].tmpl;
+        }
+        if (w->templates[i].used_at < oldest->used_at)
+            oldest = &w->templates[i];
+    }
+    if (bode_store_template_get(w->redis, n->service_id, n->template_id,
+                                n->template_version, &rec))
+        return NULL;
+    src.type = rec.type == BODE_CHANNEL_EMAIL ? BODE_TMPL_EMAIL : BODE_TMPL_SMS;
+    src.subject = src.type == BODE_TMPL_EMAIL ? rec.subject : NULL;
+    src.body = rec.body;
+    bode_tmpl_free(oldest->tmpl);
+    oldest->tmpl = NULL;
+    if (bode_tmpl_compile(&src, &oldest->tmpl, &terr) == BODE_OK) {
+        snprintf(oldest->key, sizeof(oldest->key), "%s", key);
+        oldest->used_at = now;
+    }
+    bode_template_rec_release(&rec);
+    return oldest->tmpl;
+}
+
+/* ---- outcomes ---- */
+
+static void log_outcome(const struct job *j, const char *what,
+                        const char *provider, const char *detail)
+{
+    bode_log(BODE_LOG_INFO, what, BODE_LOG_S("request_id", j->rec.request_id),
+             BODE_LOG_S("notification_id", j->rec.id),
+             BODE_LOG_S("service_id", j->rec.service_id),
+             BODE_LOG_S("type", bode_channel_name(j->rec.channel)),
+             BODE_LOG_S("provider", provider),
+             BODE_LOG_I("attempt", j->rec.attempts),
+             BODE_LOG_S("detail", detail));
+}
+
+static void transition(struct bode_worker *w, struct job *j,
+                       enum bode_status status, bool retry, int64_t retry_at,
+                       const char *provider, const char *ref,
+                       const char *detail)
+{
+    struct bode_transition t;
+    enum bode_err err;
+
+    memset(&t, 0, sizeof(t));
+    t.service_id = j->rec.service_id;
+    t.notification_id = j->rec.id;
+    t.entry = j->entry.entry_id[0] ? &j->entry : NULL;
+    t.worker = w->name;
+    t.retry = retry;
+    t.retry_at = retry_at;
+    t.status = status;
+    t.provider = provider;
+    t.provider_ref = ref;
+    t.retention_days = j->svc.retention_days;
+    t.callback = j->svc.callback_url[0] != '\0';
+    t.detail = detail;
+    t.now = bode_now_us();
+    err = bode_queue_transition(w->redis, &t, NULL);
+    if (err)
+        /* The lease runs out and another worker retries: nothing is lost,
+         * at worst sent again. */
+        bode_log(BODE_LOG_ERROR, "outcome not recorded",
+                 BODE_LOG_S("notification_id", j->rec.id),
+                 BODE_LOG_S("error", bode_err_str(err)));
+}
+
+static void fail_job(struct bode_worker *w, struct job *j,
+                     enum bode_status status, const char *why)
+{
+    log_outcome(j, "delivery failed", "", why);
+    transition(w, j, status, false, 0, NULL, NULL, why);
+}
+
+static void retry_job(struct bode_worker *w, struct job *j, long retry_after,
+                      const char *why)
+{
+    bool priority = j->rec.lane == BODE_LANE_PRIORITY;
+    uint64_t random = 0;
+    int64_t now = bode_now_us();
+    int64_t delay;
+
+    bode_rand_bytes(&random, sizeof(random));
+    delay = bode_retry_delay_us(
+        j->rec.attempts,
+        priority ? w->cfg->retry_base_priority_s : w->cfg->retry_base_s,
+        priority ? RETRY_CAP_PRIORITY_S : RETRY_CAP_S, retry_after, random);
+    if (now + delay >
+        j->rec.created_at + (int64_t)w->cfg->retry_window_s * 1000000) {
+        fail_job(w, j, BODE_STATUS_TECHNICAL_FAILURE, "retry window exhausted");
+        return;
+    }
+    log_outcome(j, "delivery will be retried", "", why);
+    transition(w, j, BODE_STATUS_CREATED, true, now + delay, NULL, NULL, why);
+}
+
+static bool start_provider(struct bode_worker *w, struct job *j, int from);
+
+static void finish_job(struct bode_worker *w, struct job *j,
+                       const struct bode_provider_result *res)
+{
+    struct provider_slot *slot = &w->providers[j->rec.channel][j->provider];
+    const char *name = bode_provider_ops(slot->p)->name;
+    int64_t now = bode_now_us();
+
+    bode_breaker_record(&slot->breaker, res->outcome != BODE_OUTCOME_TEMPORARY,
+                        now);
+    switch (res->outcome) {
+    case BODE_OUTCOME_SENDING:
+    case BODE_OUTCOME_DELIVERED:
+    case BODE_OUTCOME_SENT:
+        log_outcome(j, "handed to provider", name, res->detail);
+        transition(w, j,
+                   res->outcome == BODE_OUTCOME_SENDING ? BODE_STATUS_SENDING
+                   : res->outcome == BODE_OUTCOME_SENT  ? BODE_STATUS_SENT
+                                                        : BODE_STATUS_DELIVERED,
+                   false, 0, name,
+                   res->reference[0] ? res->reference : j->rec.id, res->detail);
+        break;
+    case BODE_OUTCOME_PERMANENT:
+        log_outcome(j, "recipient refused", name, res->detail);
+        transition(w, j, BODE_STATUS_PERMANENT_FAILURE, false, 0, name,
+                   res->reference, res->detail);
+        break;
+    case BODE_OUTCOME_TECHNICAL:
+        /* The provider refused our request or account: no retry helps, and
+         * it is not the recipient's fault (Notify's technical-failure). */
+        log_outcome(j, "provider refused", name, res->detail);
+        transition(w, j, BODE_STATUS_TECHNICAL_FAILURE, false, 0, name, NULL,
+                   res->detail);
+        break;
+    case BODE_OUTCOME_TEMPORARY:
+        /* Another provider may take it now; an ambiguous timeout may have
+         * been delivered, so it waits for a retry instead. */
+        if (!res->ambiguous && !w->draining) {
+            const struct bode_provider_ops *ops = bode_provider_ops(slot->p);
+
+            ops->release(slot->p, &j->d);
+            bode_buf_reset(&j->d.response);
+            j->d.easy = NULL;
+            j->d.data = NULL;
+            if (start_provider(w, j, j->provider + 1))
+                return;
+        }
+        retry_job(w, j, res->retry_after_s, res->detail);
+        break;
+    }
+    job_release(w, j);
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *userp)
+{
+    struct job *j = userp;
+
+    /* Past the cap the rest is dropped: a provider's reply is small. */
+    (void)bode_buf_add(&j->d.response, data, size * n);
+    return size * n;
+}
+
+/* Starts j on the first healthy provider from index from. Returns false
+ * when none would take it (the job is still the caller's). */
+static bool start_provider(struct bode_worker *w, struct job *j, int from)
+{
+    enum bode_channel ch = j->rec.channel;
+    struct bode_provider_result done;
+    struct bode_message m;
+    int64_t now = bode_now_us();
+    int i;
+
+    memset(&m, 0, sizeof(m));
+    m.id = j->rec.id;
+    m.channel = ch;
+    m.reference = j->rec.reference;
+    if (ch == BODE_CHANNEL_EMAIL) {
+        m.to = j->to_ascii;
+        m.from_address = j->from;
+        m.from_name = j->svc.name;
+        m.subject = bode_buf_str(&j->subject);
+        m.html = bode_buf_str(&j->html);
+        m.text = bode_buf_str(&j->text);
+        m.one_click_unsubscribe_url = j->rec.one_click_unsubscribe_url;
+    } else {
+        m.to = j->rec.to;
+        m.sms_text = bode_buf_str(&j->sms);
+        m.sms_sender = j->svc.sms_sender;
+    }
+    for (i = from; i < (int)w->n_providers[ch]; i++) {
+        struct provider_slot *slot = &w->providers[ch][i];
+        const struct bode_provider_ops *ops = bode_provider_ops(slot->p);
+        enum bode_err err;
+
+        if (!bode_breaker_allow(&slot->breaker, now))
+            continue;
+        memset(&done, 0, sizeof(done));
+        j->provider = i;
+        j->d.timeout_ms = w->cfg->provider_timeout_ms;
+        err = ops->start(slot->p, &m, &j->d, &done);
+        if (err) {
+            bode_breaker_record(&slot->breaker, true, now);
+            fail_job(w, j, BODE_STATUS_TECHNICAL_FAILURE,
+                     err == BODE_ERR_NOMEM ? "out of memory"
+                                           : "provider cannot send this");
+            job_release(w, j);
+            return true;
+        }
+        if (!j->d.easy) {
+            finish_job(w, j, &done);
+            return true;
+        }
+        curl_easy_setopt(j->d.easy, CURLOPT_PRIVATE, j);
+        curl_easy_setopt(j->d.easy, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(j->d.easy, CURLOPT_WRITEDATA, j);
+        curl_easy_setopt(j->d.easy, CURLOPT_TIMEOUT_MS,
+                         (long)w->cfg->provider_timeout_ms);
+        curl_easy_setopt(j->d.easy, CURLOPT_NOSIGNAL, 1L);
+        if (curl_multi_add_handle(w->multi, j->d.easy) != CURLM_OK) {
+            ops->release(slot->p, &j->d);
+            j->d.easy = NULL;
+            continue;
+        }
+        w->in_flight++;
+        j->in_multi = true;
+        return true;
+    }
+    j->provider = -1;
+    return false;
+}
+
+/* Notify's test keys: nothing reaches a provider; the status moves on as
+ * a provider's receipt would move it, magic recipients included. */
+static void simulate(struct bode_worker *w, struct job *j)
+{
+    enum bode_test_outcome o =
+        j->rec.channel == BODE_CHANNEL_EMAIL
+            ? bode_validate_test_outcome_email(j->rec.to)
+            : bode_validate_test_outcome_phone(j->rec.to);
+    enum bode_status final =
+        o == BODE_TEST_TEMPORARY_FAILURE   ? BODE_STATUS_TEMPORARY_FAILURE
+        : o == BODE_TEST_PERMANENT_FAILURE ? BODE_STATUS_PERMANENT_FAILURE
+                                           : BODE_STATUS_DELIVERED;
+    struct bode_queue_entry entry = j->entry;
+
+    log_outcome(j, "simulated for a test key", "test", bode_status_name(final));
+    /* The entry is acknowledged with the final step only. */
+    j->entry.entry_id[0] = '\0';
+    transition(w, j, BODE_STATUS_SENDING, false, 0, "test", NULL, "test key");
+    j->entry = entry;
+    transition(w, j, final, false, 0, "test", NULL, "simulated receipt");
+}
+
+static enum bode_err render(struct bode_worker *w, struct job *j,
+                            const struct bode_tmpl *t, const json_t *pers)
+{
+    struct bode_tmpl_opts opts;
+    struct bode_tmpl_brand brand;
+    struct bode_tmpl_error terr;
+    struct bode_email email;
+    enum bode_err err;
+
+    memset(&opts, 0, sizeof(opts));
+    memset(&brand, 0, sizeof(brand));
+    if (j->rec.channel == BODE_CHANNEL_SMS) {
+        if (j->svc.prefix_sms)
+            opts.sms_prefix = j->svc.name;
+        return bode_tmpl_render_sms(t, pers, &opts, &j->sms, NULL, &terr);
+    }
+    opts.unsubscribe_url = j->rec.one_click_unsubscribe_url;
+    brand.name = j->svc.brand_name[0] ? j->svc.brand_name : j->svc.name;
+    brand.logo_url = j->svc.brand_logo[0] ? j->svc.brand_logo : NULL;
+    brand.colour = j->svc.brand_colour[0] ? j->svc.brand_colour : NULL;
+    err = bode_tmpl_render_subject(t, pers, &j->subject, &terr);
+    if (!err)
+        err = bode_tmpl_render_email_html(t, pers, &opts, &brand, &j->html,
+                                          &terr);
+    if (!err)
+        err = bode_tmpl_render_text(t, pers, &opts, &j->text, &terr);
+    if (!err && bode_validate_email(j->rec.to, strlen(j->rec.to), &email))
+        err = BODE_ERR_INVALID;
+    if (!err)
+        snprintf(j->to_ascii, sizeof(j->to_ascii), "%s", email.ascii);
+    (void)w;
+    return err;
+}
+
+static void deliver(struct bode_worker *w, struct job *j)
+{
+    const struct bode_service *svc;
+    const struct bode_tmpl *t;
+    json_t *pers = NULL;
+    int64_t now = bode_now_us();
+    enum bode_err err;
+
+    svc = get_service(w, j->rec.service_id, now);
+    if (!svc) {
+        fail_job(w, j, BODE_STATUS_TECHNICAL_FAILURE, "service not found");
+        goto done;
+    }
+    j->svc = *svc;
+    if (!j->svc.active) {
+        fail_job(w, j, BODE_STATUS_TECHNICAL_FAILURE, "service inactive");
+        goto done;
+    }
+    if (j->rec.key_type == BODE_KEY_TEST) {
+        simulate(w, j);
+        goto done;
+    }
+    t = get_template(w, &j->rec, now);
+    pers = json_loads(j->rec.personalisation ? j->rec.personalisation : "{}", 0,
+                      NULL);
+    if (!t || !pers) {
+        fail_job(w, j, BODE_STATUS_TECHNICAL_FAILURE,
+                 !t ? "template version unavailable"
+                    : "personalisation unreadable");
+        goto done;
+    }
+    err = render(w, j, t, pers);
+    json_decref(pers);
+    pers = NULL;
+    if (err) {
+        fail_job(w, j, BODE_STATUS_TECHNICAL_FAILURE, "cannot render");
+        goto done;
+    }
+    snprintf(j->from, sizeof(j->from), "%s@%s", j->svc.email_from,
+             j->svc.email_domain);
+    if (start_provider(w, j, 0))
+        return;
+    retry_job(w, j, 0, "no provider available");
+done:
+    json_decref(pers);
+    job_release(w, j);
+}
+
+static struct job *free_job(struct bode_worker *w)
+{
+    size_t i;
+
+    for (i = 0; i < w->n_jobs; i++)
+        if (!w->jobs[i].used)
+            return &w->jobs[i];
+    return NULL;
+}
+
+/* Claims and starts one queue entry; deliveries is how often the stream
+ * has handed it out (0 when unknown). */
+static void take(struct bode_worker *w, const struct bode_queue_entry *e,
+                 long deliveries)
+{
+    struct job *j = free_job(w);
+    char skip[32] = "";
+    bool claimed = false;
+    enum bode_err err;
+
+    if (!j)
+        return; /* stays pending; taken over later */
+    if (!e->service_id[0] || !e->notification_id[0]) {
+        bode_queue_ack(w->redis, e);
+        return;
+    }
+    j->used = true;
+    j->provider = -1;
+    j->entry = *e;
+    bode_buf_init(&j->d.response, RESPONSE_CAP);
+    bode_buf_init(&j->subject, 64 * 1024);
+    bode_buf_init(&j->html, BODE_TMPL_DEFAULT_CAP);
+    bode_buf_init(&j->text, BODE_TMPL_DEFAULT_CAP);
+    bode_buf_init(&j->sms, 64 * 1024);
+    err = bode_queue_claim(w->redis, e, w->name, bode_now_us(),
+                           (int64_t)w->cfg->visibility_ms * 1000, &claimed,
+                           skip, &j->rec);
+    if (err || !claimed) {
+        /* Already past "created" (or gone): this entry needs no work. */
+        if (!err)
+            bode_queue_ack(w->redis, e);
+        j->used = false;
+        bode_buf_release(&j->d.response);
+        bode_buf_release(&j->subject);
+        bode_buf_release(&j->html);
+        bode_buf_release(&j->text);
+        bode_buf_release(&j->sms);
+        return;
+    }
+    if (deliveries > w->cfg->max_deliveries) {
+        bode_queue_dead(w->redis, e, "delivered too many times",
+                        j->rec.retention_days, true, bode_now_us());
+        log_outcome(j, "moved to dead letters", "", "too many deliveries");
+        job_release(w, j);
+        return;
+    }
+    deliver(w, j);
+}
+
+/* ---- the loop ---- */
+
+static enum bode_err refresh_streams(struct bode_worker *w, int64_t now)
+{
+    enum bode_err err = BODE_OK;
+    int lane;
+
+    if (now - w->streams_at < STREAMS_EVERY_US)
+        return BODE_OK;
+    for (lane = 0; lane < BODE_LANE__COUNT && !err; lane++)
+        err =
+            bode_queue_streams(w->redis, (enum bode_lane)lane, w->streams[lane],
+                               MAX_STREAMS, &w->n_streams[lane]);
+    if (!err)
+        err = bode_store_service_list(w->redis, w->service_ids, MAX_STREAMS,
+                                      &w->n_services);
+    if (w->n_services > MAX_STREAMS)
+        w->n_services = MAX_STREAMS;
+    for (lane = 0; lane < BODE_LANE__COUNT; lane++)
+        if (w->n_streams[lane] > MAX_STREAMS)
+            w->n_streams[lane] = MAX_STREAMS;
+    if (!err)
+        w->streams_at = now;
+    return err;
+}
+
+static size_t room(const struct bode_worker *w)
+{
+    return w->draining || w->in_flight >= w->n_jobs ? 0
+                                                    : w->n_jobs - w->in_flight;
+}
+
+static enum bode_err read_lane(struct bode_worker *w, enum bode_lane lane,
+                               long count, bool pending, size_t *taken)
+{
+    size_t got = 0;
+    size_t i;
+    size_t space = room(w);
+    enum bode_err err;
+
+    if (space == 0 || count <= 0 || w->n_streams[lane] == 0)
+        return BODE_OK;
+    err = bode_queue_read(w->redis, w->streams[lane], w->n_streams[lane],
+                          w->name, count, 0, pending, w->batch, space, &got);
+    for (i = 0; !err && i < got; i++)
+        take(w, &w->batch[i], 0);
+    *taken += got;
+    return err;
+}
+
+static enum bode_err autoclaim(struct bode_worker *w, int64_t now)
+{
+    size_t got;
+    size_t i;
+    size_t k;
+    int lane;
+    enum bode_err err = BODE_OK;
+
+    if (now - w->autoclaimed_at < (int64_t)w->cfg->visibility_ms * 500)
+        return BODE_OK;
+    w->autoclaimed_at = now;
+    for (lane = 0; lane < BODE_LANE__COUNT && !err; lane++) {
+        for (k = 0; k < w->n_streams[lane] && !err && room(w); k++) {
+            err = bode_queue_autoclaim(w->redis, w->streams[lane][k], w->name,
+                                       w->cfg->visibility_ms, (long)room(w),
+                                       w->batch, w->deliveries, room(w), &got);
+            for (i = 0; !err && i < got; i++)
+                take(w, &w->batch[i], w->deliveries[i]);
+        }
+    }
+    return err;
+}
+
+static enum bode_err promote(struct bode_worker *w, int64_t now)
+{
+    size_t moved;
+    size_t i;
+    enum bode_err err = BODE_OK;
+
+    if (now - w->promoted_at < PROMOTE_EVERY_US)
+        return BODE_OK;
+    w->promoted_at = now;
+    for (i = 0; i < w->n_services && !err; i++)
+        err = bode_queue_promote(w->redis, w->service_ids[i], now, 500, &moved);
+    return err;
+}
+
+/* Notifications a provider took but never answered for 72 hours become
+ * temporary-failure, as in Notify. */
+static enum bode_err timeouts(struct bode_worker *w, int64_t now)
+{
+    const struct bode_service *svc;
+    size_t n;
+    size_t i;
+    enum bode_err err = BODE_OK;
+
+    if (now - w->timed_out_at < TIMEOUT_EVERY_US)
+        return BODE_OK;
+    w->timed_out_at = now;
+    for (i = 0; i < w->n_services && !err; i++) {
+        svc = get_service(w, w->service_ids[i], now);
+        if (!svc)
+            continue;
+        err = bode_queue_timeout(w->redis, svc->id, now - SENDING_TIMEOUT_US,
+                                 svc->retention_days,
+                                 svc->callback_url[0] != '\0', now, &n);
+        if (!err && n)
+            bode_log(BODE_LOG_WARN, "notifications timed out",
+                     BODE_LOG_S("service_id", svc->id),
+                     BODE_LOG_I("count", (long long)n));
+    }
+    return err;
+}
+
+static void collect(struct bode_worker *w)
+{
+    struct bode_provider_result res;
+    struct job *j;
+    CURLMsg *msg;
+    int left;
+    long status;
+
+    while ((msg = curl_multi_info_read(w->multi, &left)) != NULL) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        j = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+        if (!j)
+            continue;
+        status = 0;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+        curl_multi_remove_handle(w->multi, msg->easy_handle);
+        w->in_flight--;
+        j->in_multi = false;
+        memset(&res, 0, sizeof(res));
+        bode_provider_ops(w->providers[j->rec.channel][j->provider].p)
+            ->finish(w->providers[j->rec.channel][j->provider].p, &j->d,
+                     (int)msg->data.result, status, &res);
+        /* finish_job releases the easy handle through the provider. */
+        finish_job(w, j, &res);
+    }
+}
+
+static void report_redis(struct bode_worker *w, enum bode_err err)
+{
     /* Log transitions only, so a long outage is one line, not thousands. */
-    if (err && (w->was_up || !w->reported))
+    if (err == BODE_ERR_REDIS && (w->was_up || !w->reported))
         bode_log(BODE_LOG_WARN, "redis unreachable",
                  BODE_LOG_S("reason", bode_redis_last_error(w->redis)));
     else if (!err && (!w->was_up || !w->reported))
         bode_log_msg(BODE_LOG_INFO, "redis connected");
-    w->was_up = !err;
-    w->reported = true;
+    if (err == BODE_ERR_REDIS || !err) {
+        w->was_up = !err;
+        w->reported = true;
+    }
+}
+
+enum bode_err bode_worker_step(struct bode_worker *w, int wait_ms)
+{
+    int64_t now = bode_now_us();
+    size_t taken = 0;
+    int running = 0;
+    long batch = w->cfg->worker_batch;
+    enum bode_err err;
+
+    err = refresh_streams(w, now);
+    if (!err)
+        err = promote(w, now);
+    if (!err && !w->pending_done && !w->draining) {
+        /* After a restart, this worker's own unacknowledged entries come
+         * first: they were claimed by the process that had its name. */
+        int lane;
+
+        for (lane = 0; lane < BODE_LANE__COUNT && !err; lane++)
+            err = read_lane(w, (enum bode_lane)lane, batch, true, &taken);
+        if (!err)
+            w->pending_done = true;
+    }
+    if (!err)
+        err = timeouts(w, now);
+    if (!err)
+        err = autoclaim(w, now);
+    /* Priority first; bulk gets a quarter of normal's share so it moves
+     * but never starves normal. */
+    if (!err)
+        err = read_lane(w, BODE_LANE_PRIORITY, batch, false, &taken);
+    if (!err && taken < (size_t)batch)
+        err = read_lane(w, BODE_LANE_NORMAL, batch, false, &taken);
+    if (!err)
+        err = read_lane(w, BODE_LANE_BULK, batch / 4 > 0 ? batch / 4 : 1, false,
+                        &taken);
+    report_redis(w, err);
+    curl_multi_perform(w->multi, &running);
+    collect(w);
+    if (w->in_flight || !taken)
+        curl_multi_poll(w->multi, NULL, 0,
+                        w->in_flight ? wait_ms : (wait_ms < 50 ? wait_ms : 50),
+                        NULL);
+    curl_multi_perform(w->multi, &running);
+    collect(w);
+    if (!err)
+        bode_callbacks_step(w->callbacks, bode_now_us(), w->draining);
     return err;
+}
+
+size_t bode_worker_drain(struct bode_worker *w, int deadline_ms)
+{
+    int64_t end = bode_now_us() + (int64_t)deadline_ms * 1000;
+    size_t handed = 0;
+    size_t i;
+    int running = 0;
+
+    w->draining = true;
+    while ((w->in_flight || bode_callbacks_in_flight(w->callbacks)) &&
+           bode_now_us() < end) {
+        curl_multi_perform(w->multi, &running);
+        collect(w);
+        bode_callbacks_step(w->callbacks, bode_now_us(), true);
+        curl_multi_poll(w->multi, NULL, 0, 50, NULL);
+    }
+    for (i = 0; i < w->n_jobs; i++) {
+        struct job *j = &w->jobs[i];
+
+        if (!j->used)
+            continue;
+        /* Hand it back for another worker: it may already have reached
+         * the provider, so this is the one place a message can go twice. */
+        transition(w, j, BODE_STATUS_CREATED, true, bode_now_us(), NULL, NULL,
+                   "worker stopped");
+        job_release(w, j);
+        handed++;
+    }
+    return handed;
 }

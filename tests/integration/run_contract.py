@@ -59,6 +59,7 @@ def main():
     ensure_client()
     redis = Redis()
     api = None
+    worker = None
     try:
         env = dict(os.environ)
         env.update({"BODE_REDIS_URL": redis.url,
@@ -72,6 +73,9 @@ def main():
         api = Bode(["api"], env={"BODE_REDIS_URL": redis.url,
                                  "BODE_AUTH_CACHE_MS": "200"})
         api.wait_http()
+        worker = Bode(["worker"], env={
+            "BODE_REDIS_URL": redis.url,
+            "BODE_SANDBOX_OUTBOX": os.path.join(redis.dir, "outbox.jsonl")})
         node_env = dict(env)
         node_env.update(made)
         node_env.update({"BODE_URL": f"http://127.0.0.1:{api.port}",
@@ -80,6 +84,9 @@ def main():
         result = subprocess.run(["node", "--test", test_file], cwd=CONTRACT_DIR,
                                 env=node_env, timeout=240)
         code = result.returncode
+        if worker.stop() != 0:
+            print("bode worker did not stop cleanly:\n" + worker.output())
+            code = code or 1
         if api.stop() != 0:
             print("bode api did not stop cleanly:\n" + api.output())
             code = code or 1
@@ -90,6 +97,8 @@ def main():
     finally:
         if api:
             api.cleanup()
+        if worker:
+            worker.cleanup()
         redis.stop()
 
 

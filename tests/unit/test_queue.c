@@ -294,6 +294,45 @@ static void test_bode_queue_pending_read_returns_own_entries(void **state)
     assert_int_equal(got, 0);
 }
 
+static void test_bode_queue_timeout_after_72_hours(void **state)
+{
+    struct fixture *f = *state;
+    struct bode_transition t;
+    char id[BODE_UUID_SIZE];
+    int64_t now = bode_now_us();
+    int64_t hour = 3600LL * 1000000;
+    size_t n = 99;
+
+    accept_sms(f, id);
+    memset(&t, 0, sizeof(t));
+    t.service_id = f->svc.id;
+    t.notification_id = id;
+    t.worker = "w";
+    t.status = BODE_STATUS_SENDING;
+    t.provider = "sandbox";
+    t.provider_ref = "slow-ref";
+    t.retention_days = 7;
+    t.now = now;
+    assert_int_equal(bode_queue_transition(f->r, &t, NULL), BODE_OK);
+    /* Within 72 hours of creation nothing happens. */
+    assert_int_equal(
+        bode_queue_timeout(f->r, f->svc.id, now - 72 * hour, 7, false, now, &n),
+        BODE_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(status_of(f, id), BODE_STATUS_SENDING);
+    /* As if 73 hours had passed. */
+    assert_int_equal(bode_queue_timeout(f->r, f->svc.id, now + hour, 7, false,
+                                        now + 73 * hour, &n),
+                     BODE_OK);
+    assert_true(n >= 1);
+    assert_int_equal(status_of(f, id), BODE_STATUS_TEMPORARY_FAILURE);
+    /* Final now: never timed out twice. */
+    assert_int_equal(bode_queue_timeout(f->r, f->svc.id, now + 2 * hour, 7,
+                                        false, now + 74 * hour, &n),
+                     BODE_OK);
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_bode_queue_retry_promotes_back_onto_lane),
         cmocka_unit_test(test_bode_queue_autoclaim_and_dead_letters),
         cmocka_unit_test(test_bode_queue_pending_read_returns_own_entries),
+        cmocka_unit_test(test_bode_queue_timeout_after_72_hours),
     };
 
     signal(SIGPIPE, SIG_IGN);

@@ -5,6 +5,7 @@
 -- KEYS[1] record hash          KEYS[2] history list
 -- KEYS[3] lane stream          KEYS[4] retry sorted set
 -- KEYS[5] callback stream      KEYS[6] provider-reference index key
+-- KEYS[7] open notifications (sorted set)
 -- ARGV[1] now (microseconds)   ARGV[2] worker name ("" from a receipt)
 -- ARGV[3] new status, or "retry" to try again later
 -- ARGV[4] stream entry id to acknowledge ("" for none)
@@ -88,6 +89,7 @@ if ARGV[7] ~= "" and KEYS[6] ~= "" then
 end
 history(new)
 if final[new] then
+  redis.call("ZREM", KEYS[7], redis.call("HGET", KEYS[1], "id"))
   redis.call("EXPIRE", KEYS[1], tonumber(ARGV[8]))
   redis.call("EXPIRE", KEYS[2], tonumber(ARGV[8]))
   if ARGV[9] == "1" then

@@ -6,6 +6,7 @@
 -- KEYS[3] lane stream          KEYS[4] daily counter
 -- KEYS[5] rate-limit bucket    KEYS[6] idempotency hash
 -- KEYS[7] international SMS daily counter
+-- KEYS[8] open notifications (sorted set, for the 72-hour timeout)
 -- ARGV[1] now (microseconds)   ARGV[2] rate limit per minute (0: none)
 -- ARGV[3] daily limit (0: not counted, as for test keys)
 -- ARGV[4] record TTL seconds   ARGV[5] idempotency body hash ("" : none)
@@ -84,6 +85,7 @@ end
 redis.call("HSET", KEYS[1], unpack(fields))
 redis.call("EXPIRE", KEYS[1], tonumber(ARGV[4]))
 redis.call("ZADD", KEYS[2], ARGV[1], ARGV[9])
+redis.call("ZADD", KEYS[8], ARGV[1], ARGV[9])
 redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", "(" .. ARGV[8])
 redis.call("XADD", KEYS[3], "*", "s", ARGV[10], "n", ARGV[9])
 

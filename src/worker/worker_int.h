@@ -1,0 +1,53 @@
+/* Private to worker/: the caches and tables the delivery loop keeps. */
+#ifndef BODE_WORKER_INT_H
+#define BODE_WORKER_INT_H
+
+#include <curl/curl.h>
+
+#include "bode/provider.h"
+#include "bode/queue.h"
+#include "bode/retry.h"
+#include "bode/store.h"
+#include "bode/template.h"
+
+#define MAX_STREAMS 512
+#define MAX_PROVIDERS 4
+#define SERVICE_SLOTS 64
+#define TEMPLATE_SLOTS 128
+
+struct provider_slot {
+    struct bode_provider *p;
+    struct bode_breaker breaker;
+};
+
+struct service_slot {
+    bool used;
+    int64_t fetched;
+    struct bode_service svc;
+};
+
+struct template_slot {
+    char key[120]; /* sid:tid:version */
+    struct bode_tmpl *tmpl;
+    int64_t used_at;
+};
+
+/* One notification being delivered. */
+struct job {
+    bool used;
+    struct bode_queue_entry entry;
+    struct bode_notification rec;
+    struct bode_service svc;
+    struct bode_delivery d;
+    int provider;  /* index into the channel's provider list */
+    bool in_multi; /* d.easy is on the multi handle */
+    /* Rendered content; the message points into these. */
+    struct bode_buf subject;
+    struct bode_buf html;
+    struct bode_buf text;
+    struct bode_buf sms;
+    char from[256];
+    char to_ascii[1300];
+};
+
+#endif
