@@ -646,6 +646,8 @@ enum bode_err prov_json_load(const char *s, size_t n, json_t **out)
 {
     json_error_t e;
 
+    /* jansson leaves the error code unset on some allocation failures. */
+    memset(&e, 0, sizeof(e));
     *out = json_loadb(s ? s : "", n, JSON_REJECT_DUPLICATES, &e);
     if (*out)
         return BODE_OK;

@@ -386,10 +386,11 @@ static const char *jstr(json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
-/* True when the shared token arrived as ?token= or as the password of
- * HTTP basic auth (SNS supports https://user:token@host/... endpoints). */
-static bool token_matches(const struct ses *s,
-                          const struct bode_receipt_request *req)
+/* BODE_OK when the shared token arrived as ?token= or as the password of
+ * HTTP basic auth (SNS supports https://user:token@host/... endpoints),
+ * BODE_ERR_AUTH when not, BODE_ERR_NOMEM. */
+static enum bode_err check_token(const struct ses *s,
+                                 const struct bode_receipt_request *req)
 {
     char given[TOKEN_MAX];
     unsigned char basic[TOKEN_MAX * 2];
@@ -397,23 +398,29 @@ static bool token_matches(const struct ses *s,
     const char *colon;
     size_t n;
     size_t want = strlen(s->receipt_token);
+    enum bode_err err;
 
-    if (prov_query_get(req->url, "token", given, sizeof(given)) == BODE_OK &&
-        strlen(given) == want && bode_sig_equal(given, s->receipt_token, want))
-        return true;
+    err = prov_query_get(req->url, "token", given, sizeof(given));
+    if (err == BODE_ERR_NOMEM)
+        return err;
+    if (!err && strlen(given) == want &&
+        bode_sig_equal(given, s->receipt_token, want))
+        return BODE_OK;
     auth = req->header ? req->header(req->ctx, "Authorization") : NULL;
     if (!auth || strncasecmp(auth, "Basic ", 6) != 0)
-        return false;
+        return BODE_ERR_AUTH;
     if (prov_base64_decode(auth + 6, strlen(auth + 6), basic, sizeof(basic) - 1,
                            &n) != BODE_OK)
-        return false;
+        return BODE_ERR_AUTH;
     basic[n] = '\0';
     colon = memchr(basic, ':', n);
     if (!colon)
-        return false;
+        return BODE_ERR_AUTH;
     colon++;
-    return (size_t)((const char *)basic + n - colon) == want &&
-           bode_sig_equal(colon, s->receipt_token, want);
+    if ((size_t)((const char *)basic + n - colon) == want &&
+        bode_sig_equal(colon, s->receipt_token, want))
+        return BODE_OK;
+    return BODE_ERR_AUTH;
 }
 
 /* AWS's advice: only trust certificates from https://sns.<region>.
@@ -579,8 +586,11 @@ static enum bode_err ses_receipt(struct bode_provider *p,
     *n = 0;
     if (!s->receipt_token && !s->certs)
         return BODE_ERR_AUTH;
-    if (s->receipt_token && !token_matches(s, req))
-        return BODE_ERR_AUTH;
+    if (s->receipt_token) {
+        err = check_token(s, req);
+        if (err)
+            return err;
+    }
     err = prov_json_load(req->body, req->body_len, &msg);
     if (!err && !json_is_object(msg))
         err = BODE_ERR_INVALID;
