@@ -98,6 +98,13 @@ enum bode_err bode_queue_transition(struct bode_redis *r,
                                     const struct bode_transition *t,
                                     bool *applied);
 
+/* Applies n transitions in one round trip (pipelined), each as
+ * bode_queue_transition would; applied (may be NULL) gets one flag each.
+ * On BODE_ERR_REDIS some may have been applied: each is safe to repeat. */
+enum bode_err bode_queue_transition_many(struct bode_redis *r,
+                                         const struct bode_transition *t,
+                                         size_t n, bool *applied);
+
 /* Moves up to max notifications of service sid whose retry is due back
  * onto their lanes. *moved says how many. */
 enum bode_err bode_queue_promote(struct bode_redis *r, const char *sid,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bode/alloc.h"
 #include "bode/store.h"
 #include "store/store_int.h"
 
@@ -297,60 +298,119 @@ enum bode_err bode_queue_claim(struct bode_redis *r,
     return err;
 }
 
-enum bode_err bode_queue_transition(struct bode_redis *r,
-                                    const struct bode_transition *t,
-                                    bool *applied)
-{
+/* One transition's keys and arguments, ready to run. */
+struct transition_cmd {
     char record[BODE_KEY_SIZE];
     char history[BODE_KEY_SIZE];
     char retry[BODE_KEY_SIZE];
     char callbacks[BODE_KEY_SIZE];
-    char ref[BODE_KEY_SIZE] = "";
+    char ref[BODE_KEY_SIZE];
     char open[BODE_KEY_SIZE];
-    const char *stream = t->entry ? t->entry->stream : record;
     struct bode_cmd c;
+};
+
+static void build_transition(const struct bode_transition *t,
+                             struct transition_cmd *tc)
+{
+    struct bode_cmd *c = &tc->c;
+
+    bode_key_notification(tc->record, t->service_id, t->notification_id);
+    bode_key_history(tc->history, t->service_id, t->notification_id);
+    bode_key_retry(tc->retry, t->service_id);
+    bode_key_callbacks(tc->callbacks, t->service_id);
+    bode_key_open(tc->open, t->service_id);
+    tc->ref[0] = '\0';
+    if (t->provider && t->provider_ref && t->provider_ref[0])
+        bode_key_ref(tc->ref, t->provider, t->provider_ref);
+    bode_cmd_init(c);
+    bode_cmd_add(c, tc->record);
+    bode_cmd_add(c, tc->history);
+    bode_cmd_add(c, t->entry ? t->entry->stream : tc->record);
+    bode_cmd_add(c, tc->retry);
+    bode_cmd_add(c, tc->callbacks);
+    bode_cmd_add(c, tc->ref);
+    bode_cmd_add(c, tc->open);
+    bode_cmd_addi(c, t->now);
+    bode_cmd_add(c, t->worker ? t->worker : "");
+    bode_cmd_add(c, t->retry ? "retry" : bode_status_name(t->status));
+    bode_cmd_add(c, t->entry ? t->entry->entry_id : "");
+    bode_cmd_addi(c, t->retry_at);
+    bode_cmd_add(c, t->provider ? t->provider : "");
+    bode_cmd_add(c, t->provider_ref ? t->provider_ref : "");
+    bode_cmd_addi(
+        c, (long long)(t->retention_days > 0 ? t->retention_days : 7) * 86400);
+    bode_cmd_add(c, t->callback ? "1" : "0");
+    bode_cmd_add(c, t->detail ? t->detail : "");
+}
+
+static enum bode_err transition_result(const redisReply *reply, bool *applied)
+{
+    if (applied)
+        *applied = false;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+        reply->element[0]->type != REDIS_REPLY_STRING)
+        return BODE_ERR_REDIS;
+    if (applied)
+        *applied = strcmp(reply->element[0]->str, "ok") == 0;
+    return BODE_OK;
+}
+
+enum bode_err bode_queue_transition(struct bode_redis *r,
+                                    const struct bode_transition *t,
+                                    bool *applied)
+{
+    struct transition_cmd tc;
     redisReply *reply;
     enum bode_err err;
 
     if (applied)
         *applied = false;
-    bode_key_notification(record, t->service_id, t->notification_id);
-    bode_key_history(history, t->service_id, t->notification_id);
-    bode_key_retry(retry, t->service_id);
-    bode_key_callbacks(callbacks, t->service_id);
-    bode_key_open(open, t->service_id);
-    if (t->provider && t->provider_ref && t->provider_ref[0])
-        bode_key_ref(ref, t->provider, t->provider_ref);
-    bode_cmd_init(&c);
-    bode_cmd_add(&c, record);
-    bode_cmd_add(&c, history);
-    bode_cmd_add(&c, stream);
-    bode_cmd_add(&c, retry);
-    bode_cmd_add(&c, callbacks);
-    bode_cmd_add(&c, ref);
-    bode_cmd_add(&c, open);
-    bode_cmd_addi(&c, t->now);
-    bode_cmd_add(&c, t->worker ? t->worker : "");
-    bode_cmd_add(&c, t->retry ? "retry" : bode_status_name(t->status));
-    bode_cmd_add(&c, t->entry ? t->entry->entry_id : "");
-    bode_cmd_addi(&c, t->retry_at);
-    bode_cmd_add(&c, t->provider ? t->provider : "");
-    bode_cmd_add(&c, t->provider_ref ? t->provider_ref : "");
-    bode_cmd_addi(
-        &c, (long long)(t->retention_days > 0 ? t->retention_days : 7) * 86400);
-    bode_cmd_add(&c, t->callback ? "1" : "0");
-    bode_cmd_add(&c, t->detail ? t->detail : "");
-    reply = bode_script_run(r, BODE_SCRIPT_TRANSITION, 7, &c, &err);
+    build_transition(t, &tc);
+    reply = bode_script_run(r, BODE_SCRIPT_TRANSITION, 7, &tc.c, &err);
     if (!reply)
         return err;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
-        freeReplyObject(reply);
-        return BODE_ERR_REDIS;
-    }
-    if (applied)
-        *applied = strcmp(reply->element[0]->str, "ok") == 0;
+    err = transition_result(reply, applied);
     freeReplyObject(reply);
-    return BODE_OK;
+    return err;
+}
+
+enum bode_err bode_queue_transition_many(struct bode_redis *r,
+                                         const struct bode_transition *t,
+                                         size_t n, bool *applied)
+{
+    struct transition_cmd *tc = NULL;
+    struct bode_cmd **cmds = NULL;
+    redisReply **replies = NULL;
+    enum bode_err err = BODE_ERR_NOMEM;
+    enum bode_err one;
+    size_t i;
+
+    if (n == 0)
+        return BODE_OK;
+    tc = bode_calloc(n, sizeof(*tc));
+    cmds = bode_calloc(n, sizeof(*cmds));
+    replies = bode_calloc(n, sizeof(*replies));
+    if (!tc || !cmds || !replies)
+        goto out;
+    for (i = 0; i < n; i++) {
+        build_transition(&t[i], &tc[i]);
+        cmds[i] = &tc[i].c;
+    }
+    err = bode_script_run_many(r, BODE_SCRIPT_TRANSITION, 7, cmds, n, replies);
+    for (i = 0; i < n; i++) {
+        one = err ? err
+                  : transition_result(replies[i], applied ? &applied[i] : NULL);
+        if (!err && one)
+            err = one;
+    }
+out:
+    for (i = 0; replies && i < n; i++)
+        if (replies[i])
+            freeReplyObject(replies[i]);
+    bode_free(replies);
+    bode_free(cmds);
+    bode_free(tc);
+    return err;
 }
 
 enum bode_err bode_queue_promote(struct bode_redis *r, const char *sid,

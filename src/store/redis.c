@@ -280,6 +280,40 @@ redisReply *bode_redis__command(struct bode_redis *r, bool retry, int argc,
     return NULL;
 }
 
+enum bode_err bode_redis__pipeline(struct bode_redis *r, size_t n,
+                                   const int *argc, const char **const *argv,
+                                   const size_t *const *lens,
+                                   redisReply **replies)
+{
+    enum bode_err err = bode_redis_connect(r);
+    size_t i;
+    size_t got = 0;
+    void *reply;
+
+    for (i = 0; i < n; i++)
+        replies[i] = NULL;
+    if (err)
+        return err;
+    for (i = 0; i < n; i++)
+        if (redisAppendCommandArgv(r->ctx, argc[i], argv[i], lens[i]) !=
+            REDIS_OK)
+            goto fail;
+    for (got = 0; got < n; got++) {
+        if (redisGetReply(r->ctx, &reply) != REDIS_OK)
+            goto fail;
+        replies[got] = reply;
+    }
+    return BODE_OK;
+fail:
+    set_error(r, "redis pipeline failed", r->ctx->errstr);
+    for (i = 0; i < got; i++) {
+        freeReplyObject(replies[i]);
+        replies[i] = NULL;
+    }
+    drop(r);
+    return BODE_ERR_REDIS;
+}
+
 enum bode_err bode_redis_ping(struct bode_redis *r)
 {
     const char *argv[] = {"PING"};

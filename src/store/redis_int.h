@@ -17,4 +17,14 @@ redisReply *bode_redis__command(struct bode_redis *r, bool retry, int argc,
                                 const char **argv, const size_t *lens,
                                 enum bode_err *err);
 
+/* Sends n commands in one write and reads their n replies (one round
+ * trip). replies[i] is owned by the caller (freeReplyObject; a Redis error
+ * is a REDIS_REPLY_ERROR reply). On a connection failure every reply is
+ * freed, the connection dropped, and BODE_ERR_REDIS returned: the caller
+ * cannot know which commands ran, so they must be safe to repeat. */
+enum bode_err bode_redis__pipeline(struct bode_redis *r, size_t n,
+                                   const int *argc, const char **const *argv,
+                                   const size_t *const *lens,
+                                   redisReply **replies);
+
 #endif

@@ -101,6 +101,16 @@ redisReply *bode_script_run(struct bode_redis *r, enum bode_script script,
                             int numkeys, struct bode_cmd *c,
                             enum bode_err *err);
 
+/* Runs script n times, with the arguments of cmds[i] each, pipelined in
+ * one round trip; replies[i] (caller frees each) may be an error reply.
+ * Scripts Redis has forgotten are re-sent one by one. BODE_ERR_REDIS when
+ * the connection fails (then no replies; the scripts may or may not have
+ * run), BODE_ERR_NOMEM. */
+enum bode_err bode_script_run_many(struct bode_redis *r,
+                                   enum bode_script script, int numkeys,
+                                   struct bode_cmd *const *cmds, size_t n,
+                                   redisReply **replies);
+
 /* ---- reply helpers ---- */
 
 /* Finds field name in a flat field/value array reply; NULL if absent. */

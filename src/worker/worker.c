@@ -55,6 +55,9 @@ struct bode_worker {
     struct bode_queue_entry *batch;
     long *deliveries;
     struct bode_callbacks *callbacks;
+    struct pending_transition *pending;
+    size_t n_pending;
+    size_t max_pending;
 };
 
 static const char *setting(void *ctx, const char *name)
@@ -128,8 +131,12 @@ struct bode_worker *bode_worker_new(const struct bode_config *cfg,
         w->streams[i] = bode_calloc(MAX_STREAMS, sizeof(*w->streams[i]));
     w->callbacks =
         w->redis ? bode_callbacks_new(cfg, box, w->redis, name) : NULL;
-    if (!w->callbacks || !w->multi || !w->jobs || !w->batch || !w->deliveries ||
-        !w->service_ids || !w->streams[0] || !w->streams[1] || !w->streams[2])
+    /* Two per job at most (a test key's sending, then its outcome). */
+    w->max_pending = 2 * w->n_jobs + 2;
+    w->pending = bode_calloc(w->max_pending, sizeof(*w->pending));
+    if (!w->callbacks || !w->pending || !w->multi || !w->jobs || !w->batch ||
+        !w->deliveries || !w->service_ids || !w->streams[0] || !w->streams[1] ||
+        !w->streams[2])
         goto nomem;
     if (make_providers(w, BODE_CHANNEL_EMAIL, cfg->email_providers, why,
                        why_size) ||
@@ -178,6 +185,7 @@ void bode_worker_free(struct bode_worker *w)
     for (i = 0; w->jobs && i < w->n_jobs; i++)
         job_release(w, &w->jobs[i]);
     bode_callbacks_free(w->callbacks);
+    bode_free(w->pending);
     for (ch = 0; ch < BODE_CHANNEL__COUNT; ch++)
         for (i = 0; i < w->n_providers[ch]; i++)
             bode_provider_ops(w->providers[ch][i].p)
@@ -277,35 +285,64 @@ static void log_outcome(const struct job *j, const char *what,
              BODE_LOG_S("detail", detail));
 }
 
+/* Writes the outcomes gathered this round in one pipelined round trip. */
+static void flush(struct bode_worker *w)
+{
+    struct bode_transition *t;
+    enum bode_err err;
+    size_t i;
+
+    if (!w->n_pending)
+        return;
+    t = bode_calloc(w->n_pending, sizeof(*t));
+    if (!t) {
+        err = BODE_ERR_NOMEM;
+        goto out;
+    }
+    for (i = 0; i < w->n_pending; i++)
+        t[i] = w->pending[i].t;
+    err = bode_queue_transition_many(w->redis, t, w->n_pending, NULL);
+    bode_free(t);
+out:
+    /* Unrecorded outcomes are not lost: the leases run out and another
+     * worker retries (at worst the message goes twice). */
+    if (err)
+        bode_log(BODE_LOG_ERROR, "outcomes not recorded",
+                 BODE_LOG_I("count", (long long)w->n_pending),
+                 BODE_LOG_S("error", bode_err_str(err)));
+    w->n_pending = 0;
+}
+
 static void transition(struct bode_worker *w, struct job *j,
                        enum bode_status status, bool retry, int64_t retry_at,
                        const char *provider, const char *ref,
                        const char *detail)
 {
-    struct bode_transition t;
-    enum bode_err err;
+    struct pending_transition *p;
 
-    memset(&t, 0, sizeof(t));
-    t.service_id = j->rec.service_id;
-    t.notification_id = j->rec.id;
-    t.entry = j->entry.entry_id[0] ? &j->entry : NULL;
-    t.worker = w->name;
-    t.retry = retry;
-    t.retry_at = retry_at;
-    t.status = status;
-    t.provider = provider;
-    t.provider_ref = ref;
-    t.retention_days = j->svc.retention_days;
-    t.callback = j->svc.callback_url[0] != '\0';
-    t.detail = detail;
-    t.now = bode_now_us();
-    err = bode_queue_transition(w->redis, &t, NULL);
-    if (err)
-        /* The lease runs out and another worker retries: nothing is lost,
-         * at worst sent again. */
-        bode_log(BODE_LOG_ERROR, "outcome not recorded",
-                 BODE_LOG_S("notification_id", j->rec.id),
-                 BODE_LOG_S("error", bode_err_str(err)));
+    if (w->n_pending == w->max_pending)
+        flush(w);
+    p = &w->pending[w->n_pending++];
+    memset(p, 0, sizeof(*p));
+    memcpy(p->service_id, j->rec.service_id, sizeof(p->service_id));
+    memcpy(p->notification_id, j->rec.id, sizeof(p->notification_id));
+    snprintf(p->provider, sizeof(p->provider), "%s", provider ? provider : "");
+    snprintf(p->ref, sizeof(p->ref), "%s", ref ? ref : "");
+    snprintf(p->detail, sizeof(p->detail), "%s", detail ? detail : "");
+    p->entry = j->entry;
+    p->t.service_id = p->service_id;
+    p->t.notification_id = p->notification_id;
+    p->t.entry = j->entry.entry_id[0] ? &p->entry : NULL;
+    p->t.worker = w->name;
+    p->t.retry = retry;
+    p->t.retry_at = retry_at;
+    p->t.status = status;
+    p->t.provider = provider ? p->provider : NULL;
+    p->t.provider_ref = ref ? p->ref : NULL;
+    p->t.retention_days = j->svc.retention_days;
+    p->t.callback = j->svc.callback_url[0] != '\0';
+    p->t.detail = p->detail;
+    p->t.now = bode_now_us();
 }
 
 static void fail_job(struct bode_worker *w, struct job *j,
@@ -832,6 +869,7 @@ enum bode_err bode_worker_step(struct bode_worker *w, int wait_ms)
                         NULL);
     curl_multi_perform(w->multi, &running);
     collect(w);
+    flush(w);
     if (!err)
         bode_callbacks_step(w->callbacks, bode_now_us(), w->draining);
     return err;
@@ -849,6 +887,7 @@ size_t bode_worker_drain(struct bode_worker *w, int deadline_ms)
            bode_now_us() < end) {
         curl_multi_perform(w->multi, &running);
         collect(w);
+        flush(w);
         bode_callbacks_step(w->callbacks, bode_now_us(), true);
         curl_multi_poll(w->multi, NULL, 0, 50, NULL);
     }
@@ -864,5 +903,6 @@ size_t bode_worker_drain(struct bode_worker *w, int deadline_ms)
         job_release(w, j);
         handed++;
     }
+    flush(w);
     return handed;
 }

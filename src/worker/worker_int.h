@@ -32,6 +32,18 @@ struct template_slot {
     int64_t used_at;
 };
 
+/* An outcome waiting to be written with the others of this round (one
+ * pipelined round trip for all). Owns copies of everything it names. */
+struct pending_transition {
+    struct bode_transition t;
+    struct bode_queue_entry entry;
+    char service_id[BODE_UUID_SIZE];
+    char notification_id[BODE_UUID_SIZE];
+    char provider[32];
+    char ref[128];
+    char detail[256];
+};
+
 /* One notification being delivered. */
 struct job {
     bool used;

@@ -218,6 +218,42 @@ class DeliveryTest(unittest.TestCase):
                   and l["msg"] == "handed to provider"][0]
         self.assertEqual(accepted["request_id"], handed["request_id"])
 
+    def test_lanes_priority_first_bulk_not_starved(self):
+        lanes = {}
+        for lane in ("priority", "bulk"):
+            lanes[lane] = self.cli("template", "create", self.sid, "--type",
+                                   "sms", "--name", lane, "--lane", lane,
+                                   "--body", lane + " ((code))")
+        lanes["normal"] = self.sms_t
+
+        def send(lane, i):
+            body = json.dumps({"phone_number": "07700900123",
+                               "template_id": lanes[lane],
+                               "personalisation": {"code": str(i)}}).encode()
+            status, _, data = request(
+                self.api.port, "POST", "/v2/notifications/sms", body,
+                {"Authorization": "Bearer " + token(self.sid,
+                                                    self.live[-36:])})
+            self.assertEqual(status, 201, data)
+            return data["id"]
+
+        # Queued before any worker runs: bulk first, priority last.
+        ids = {"bulk": [send("bulk", i) for i in range(12)],
+               "normal": [send("normal", i) for i in range(12)],
+               "priority": [send("priority", i) for i in range(2)]}
+        self.worker(BODE_WORKER_BATCH="4")
+        wait_until(lambda: len(self.outbox_lines()) == 26, 30,
+                   what="all 26 delivered")
+        order = [m["id"] for m in self.outbox_lines()]
+        lane_of = {nid: lane for lane, group in ids.items() for nid in group}
+        seq = [lane_of[nid] for nid in order]
+        self.assertEqual(seq[:2], ["priority", "priority"])
+        last_normal = max(i for i, l in enumerate(seq) if l == "normal")
+        first_bulk = seq.index("bulk")
+        # Normal is favoured, but bulk moves from the first rounds on.
+        self.assertLess(first_bulk, last_normal)
+        self.assertEqual(seq[-1], "bulk")
+
     def test_test_key_outcomes_are_simulated(self):
         self.worker()
         cases = {

@@ -10,7 +10,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Bode, pids_of, request, wait_until  # noqa: E402
+from harness import (BODE, SOURCE_DIR, Bode, pids_of, request,  # noqa: E402
+                     wait_until)
 
 
 def children(pid):
@@ -37,7 +38,10 @@ def alive(pid):
 class DevTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="bode-it-dev-")
-        self.dev = Bode(["dev"], cwd=self.dir)
+        # As a newcomer runs it: no master key given, so bode dev makes one.
+        self.dev = Bode(["dev"], cwd=self.dir, env={
+            "BODE_TEMPLATES_DIR": os.path.join(SOURCE_DIR, "templates"),
+            "BODE_SECRET_KEY": ""})
         wait_until(lambda: "Bode is running" in self.dev.output()
                    or self.dev.proc.poll() is not None,
                    timeout=30, what="bode dev to start")
@@ -70,6 +74,28 @@ class DevTest(unittest.TestCase):
         self.assertEqual(dict(zip(cfg[::2], cfg[1::2]))["appendfsync"],
                          "everysec")
         self.assertIn(f"http://127.0.0.1:{self.dev.port}", self.dev.output())
+        self.assertEqual(self.dev.stop(signal.SIGTERM), 0)
+        self.assert_all_gone()
+
+    def test_demo_service_and_admin_commands_use_dev_redis(self):
+        out = self.dev.output()
+        self.assertIn("Demo service", out)
+        self.assertIn("live key:", out)
+        self.assertIn("bode token", out)
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("BODE_")}
+        listed = subprocess.run([BODE, "service", "list"], cwd=self.dir,
+                                env=env, capture_output=True, text=True,
+                                timeout=30)
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertIn("Bode demo", listed.stdout)
+        sid = listed.stdout.splitlines()[1].split()[0]
+        templates = subprocess.run([BODE, "template", "list", sid],
+                                   cwd=self.dir, env=env,
+                                   capture_output=True, text=True,
+                                   timeout=30)
+        self.assertEqual(len(templates.stdout.splitlines()), 4,
+                         templates.stdout)
         self.assertEqual(self.dev.stop(signal.SIGTERM), 0)
         self.assert_all_gone()
 

@@ -333,6 +333,41 @@ static void test_bode_queue_timeout_after_72_hours(void **state)
     assert_int_equal(n, 0);
 }
 
+static void test_bode_queue_transition_many_in_one_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    struct bode_transition t[3];
+    char a[BODE_UUID_SIZE];
+    char b[BODE_UUID_SIZE];
+    bool applied[3] = {false, false, true};
+    int64_t now = bode_now_us();
+
+    accept_sms(f, a);
+    accept_sms(f, b);
+    memset(t, 0, sizeof(t));
+    t[0].service_id = t[1].service_id = t[2].service_id = f->svc.id;
+    t[0].notification_id = a;
+    t[0].status = BODE_STATUS_DELIVERED;
+    t[1].notification_id = b;
+    t[1].status = BODE_STATUS_SENDING;
+    t[1].provider = "sandbox";
+    t[1].provider_ref = "batch-ref";
+    /* After a's delivery in the same batch, a "sending" is stale. */
+    t[2].notification_id = a;
+    t[2].status = BODE_STATUS_SENDING;
+    t[2].provider = "sandbox";
+    t[2].provider_ref = "late";
+    t[0].now = t[1].now = t[2].now = now;
+    t[0].retention_days = t[1].retention_days = t[2].retention_days = 7;
+    assert_int_equal(bode_queue_transition_many(f->r, t, 3, applied), BODE_OK);
+    assert_true(applied[0]);
+    assert_true(applied[1]);
+    assert_false(applied[2]);
+    assert_int_equal(status_of(f, a), BODE_STATUS_DELIVERED);
+    assert_int_equal(status_of(f, b), BODE_STATUS_SENDING);
+    assert_int_equal(bode_queue_transition_many(f->r, t, 0, NULL), BODE_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_bode_queue_autoclaim_and_dead_letters),
         cmocka_unit_test(test_bode_queue_pending_read_returns_own_entries),
         cmocka_unit_test(test_bode_queue_timeout_after_72_hours),
+        cmocka_unit_test(test_bode_queue_transition_many_in_one_round_trip),
     };
 
     signal(SIGPIPE, SIG_IGN);
