@@ -82,6 +82,7 @@ enum bode_api_error {
 struct bode_secretbox;
 struct bode_ttlcache;
 struct bode_provider;
+struct bode_metrics;
 
 /* Shared state for every request: read-only but for the auth cache, which
  * locks internally. */
@@ -95,6 +96,12 @@ struct bode_api_ctx {
     /* Providers whose receipts this API accepts (one per name). */
     struct bode_provider *const *providers;
     size_t n_providers;
+    /* Where request and accept metrics go (bode/metrics.h, thread safe);
+     * NULL: none are kept and /metrics answers an empty page. */
+    struct bode_metrics *metrics;
+    /* A worker's metrics listener: only /metrics and /_status/live are
+     * routed, and /metrics reads no queue levels from Redis. */
+    bool metrics_only;
 };
 
 /* Routes req and fills resp (which the caller must pass initialised with
@@ -135,5 +142,16 @@ extern const char *const bode_api_common_headers[];
 /* Short name of the route that matched path, for metrics and logs (never
  * contains ids): "/v2/notifications/{id}", or "unmatched". */
 const char *bode_api_route_name(enum bode_method method, const char *path);
+
+/* Registers the API's metric families in m so they are scraped (at zero)
+ * before the first request. BODE_ERR_NOMEM, BODE_ERR_TOO_BIG. */
+enum bode_err bode_api_metrics_declare(struct bode_metrics *m);
+
+/* Counts one answered request and its duration in ctx->metrics (no-op when
+ * NULL). route comes from bode_api_route_name. Thread safe; called by the
+ * HTTP layer where it writes the access log line. */
+void bode_api_metrics_request(const struct bode_api_ctx *ctx,
+                              enum bode_method method, const char *path,
+                              int status, long duration_us);
 
 #endif

@@ -36,6 +36,7 @@ struct bode_config {
     int visibility_ms;      /* a claimed entry idle this long is retaken */
     int max_deliveries;     /* deliveries of one entry before dead letter */
     int provider_timeout_ms;
+    int worker_metrics_port; /* the worker's /metrics listener; 0 = off */
     int retry_base_priority_s;
     int retry_base_s;          /* normal and bulk lanes */
     int retry_window_s;        /* give up this long after creation */

@@ -146,4 +146,27 @@ enum bode_err bode_queue_callback_retry(struct bode_redis *r,
 enum bode_err bode_queue_callback_promote(struct bode_redis *r, const char *sid,
                                           int64_t now, long max, size_t *moved);
 
+/* Queue levels for metrics, summed over every service. */
+struct bode_queue_levels {
+    /* XLEN of the lane streams: acknowledged entries count until the
+     * janitor trims them, so this is not the backlog; unread is. */
+    long long depth[BODE_LANE__COUNT];
+    long long unread[BODE_LANE__COUNT];       /* not yet read by any worker */
+    double oldest_unread_s[BODE_LANE__COUNT]; /* since queued; 0: none */
+    long long pending[BODE_LANE__COUNT];      /* handed out, not acknowledged */
+    /* Age in seconds of the oldest pending entry over all services (by
+     * its entry id, i.e. since it was queued); 0 when none is pending. */
+    double oldest_pending_s[BODE_LANE__COUNT];
+    long long retry; /* notifications waiting for a retry */
+    long long dead;  /* entries in the dead-letter streams */
+    long long services;
+};
+
+/* Fills out from Redis at time now (microseconds): per service one
+ * pipelined round trip of read-only commands. Lane streams that do not
+ * exist yet count as empty. BODE_ERR_REDIS, BODE_ERR_NOMEM. Not thread
+ * safe with the same bode_redis. */
+enum bode_err bode_queue_measure(struct bode_redis *r, int64_t now,
+                                 struct bode_queue_levels *out);
+
 #endif

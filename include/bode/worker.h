@@ -43,4 +43,15 @@ size_t bode_worker_drain(struct bode_worker *w, int deadline_ms);
 /* Requests in flight now. */
 size_t bode_worker_in_flight(const struct bode_worker *w);
 
+struct bode_metrics;
+
+/* From now on w (and its callback sender) records outcomes, provider
+ * latency, hand-over time, breaker states and callbacks in m (borrowed;
+ * must outlive w; NULL stops recording). */
+void bode_worker_set_metrics(struct bode_worker *w, struct bode_metrics *m);
+
+/* Registers the worker's metric families in m so they are scraped before
+ * the first event. BODE_ERR_NOMEM, BODE_ERR_TOO_BIG. */
+enum bode_err bode_worker_metrics_declare(struct bode_metrics *m);
+
 #endif

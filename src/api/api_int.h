@@ -68,6 +68,19 @@ void bode_api_status_ready(const struct bode_api_ctx *ctx,
                            const struct bode_api_params *params,
                            struct bode_response *resp);
 
+/* Metrics (metrics.c): GET /metrics, and the counters handlers bump.
+ * Thread safe; no-ops when ctx->metrics is NULL. */
+void bode_api_metrics(const struct bode_api_ctx *ctx,
+                      const struct bode_request *req,
+                      const struct bode_api_params *params,
+                      struct bode_response *resp);
+void bode_api_metrics_accepted(const struct bode_api_ctx *ctx,
+                               enum bode_channel channel,
+                               enum bode_key_type key_type);
+/* limit: "rate" (per-minute rate limit) or "daily". */
+void bode_api_metrics_rejected(const struct bode_api_ctx *ctx,
+                               const char *limit);
+
 void bode_api_notification_get(const struct bode_api_ctx *ctx,
                                const struct bode_request *req,
                                const struct bode_api_params *params,

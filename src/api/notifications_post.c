@@ -378,6 +378,7 @@ static void store_and_reply(const struct bode_api_ctx *ctx,
                  BODE_LOG_S("service_id", svc->id),
                  BODE_LOG_S("type", bode_channel_name(s->p.channel)),
                  BODE_LOG_S("key_type", bode_key_type_name(a.key_type)));
+        bode_api_metrics_accepted(ctx, a.channel, a.key_type);
         break;
     case BODE_ACCEPT_REPLAYED:
         resp->status = 201;
@@ -395,6 +396,7 @@ static void store_and_reply(const struct bode_api_ctx *ctx,
                  "seconds",
                  bode_key_type_label(a.key_type), svc->rate_limit);
         bode_api_fail(resp, BODE_API_E_RATE_LIMIT, text);
+        bode_api_metrics_rejected(ctx, "rate");
         snprintf(retry, sizeof(retry), "%ld", (res.ms_retry + 999) / 1000);
         bode_response_add_header(resp, "Retry-After", retry);
         snprintf(retry, sizeof(retry), "%d", svc->rate_limit);
@@ -406,11 +408,13 @@ static void store_and_reply(const struct bode_api_ctx *ctx,
                  "Exceeded send limits (international_sms: %d) for today",
                  a.international_limit);
         bode_api_fail(resp, BODE_API_E_DAILY_LIMIT, text);
+        bode_api_metrics_rejected(ctx, "international");
         break;
     case BODE_ACCEPT_DAILY_LIMITED:
         snprintf(text, sizeof(text), "Exceeded send limits (%s: %d) for today",
                  bode_channel_name(a.channel), a.daily_limit);
         bode_api_fail(resp, BODE_API_E_DAILY_LIMIT, text);
+        bode_api_metrics_rejected(ctx, "daily");
         break;
     }
     bode_accept_result_release(&res);

@@ -16,6 +16,7 @@ static const struct route routes[] = {
     {M(GET), "/", bode_api_status},
     {M(GET) | M(POST), "/_status", bode_api_status},
     {M(GET), "/_status/live", bode_api_status_live},
+    {M(GET), "/metrics", bode_api_metrics},
     {M(GET), "/_status/ready", bode_api_status_ready},
     {M(POST), "/v2/notifications/email", bode_api_post_email},
     {M(POST), "/v2/notifications/sms", bode_api_post_sms},
@@ -32,6 +33,13 @@ static const struct route routes[] = {
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* The only routes of a worker's metrics listener (ctx->metrics_only). */
+static bool on_metrics_listener(const struct route *r)
+{
+    return strcmp(r->pattern, "/metrics") == 0 ||
+           strcmp(r->pattern, "/_status/live") == 0;
+}
 
 static const char *const method_names[] = {
     "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "OTHER",
@@ -105,6 +113,8 @@ void bode_api_handle(const struct bode_api_ctx *ctx,
     size_t i;
 
     for (i = 0; i < N_ROUTES; i++) {
+        if (ctx->metrics_only && !on_metrics_listener(&routes[i]))
+            continue;
         if (!match(routes[i].pattern, req->path, &params))
             continue;
         if (allows(routes[i].methods, req->method)) {

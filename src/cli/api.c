@@ -4,10 +4,13 @@
 #include <string.h>
 
 #define MAX_PROVIDERS 12
+/* Routes x statuses x methods plus queue gauges stay far below this. */
+#define METRICS_MAX_SERIES 4096
 
 #include "admin_int.h"
 #include "bode/http.h"
 #include "bode/log.h"
+#include "bode/metrics.h"
 #include "bode/provider.h"
 #include "bode/signals.h"
 #include "bode/ttlcache.h"
@@ -103,7 +106,10 @@ int bode_cmd_api(int argc, char **argv)
     api.n_providers = n_providers;
     api.auth = bode_ttlcache_new(64, cfg.auth_cache_ms);
     api.tmpls = bode_ttlcache_new(256, cfg.auth_cache_ms);
-    if (!api.auth || !api.tmpls) {
+    api.metrics = bode_metrics_new(METRICS_MAX_SERIES);
+    if (!api.auth || !api.tmpls || !api.metrics ||
+        bode_api_metrics_declare(api.metrics) != BODE_OK) {
+        bode_metrics_free(api.metrics);
         bode_ttlcache_free(api.auth);
         bode_ttlcache_free(api.tmpls);
         free_providers(providers, n_providers);
@@ -113,6 +119,7 @@ int bode_cmd_api(int argc, char **argv)
     server = bode_http_start(&cfg, &api, &err, why, sizeof(why));
     if (!server) {
         bode_log(BODE_LOG_ERROR, "cannot start", BODE_LOG_S("reason", why));
+        bode_metrics_free(api.metrics);
         bode_ttlcache_free(api.auth);
         bode_ttlcache_free(api.tmpls);
         free_providers(providers, n_providers);
@@ -129,6 +136,7 @@ int bode_cmd_api(int argc, char **argv)
     left = bode_http_stop(server, cfg.shutdown_timeout);
     bode_log(left ? BODE_LOG_WARN : BODE_LOG_INFO, "stopped",
              BODE_LOG_I("abandoned_requests", left));
+    bode_metrics_free(api.metrics);
     bode_ttlcache_free(api.auth);
     bode_ttlcache_free(api.tmpls);
     free_providers(providers, n_providers);

@@ -24,6 +24,11 @@ int bode_cmd_team(int argc, char **argv);
 int bode_cmd_template(int argc, char **argv);  /* preview, check */
 int bode_cmd_templates(int argc, char **argv); /* all template commands */
 int bode_cmd_token(int argc, char **argv);
+/* Operator commands (src/cli/ops.c). */
+int bode_cmd_notification(int argc, char **argv);
+int bode_cmd_queue(int argc, char **argv);
+int bode_cmd_stats(int argc, char **argv);
+int bode_cmd_janitor(int argc, char **argv);
 
 /* Parses the options every server command shares (--config FILE, --help)
  * and loads the configuration. Prints help or a one-line error itself.

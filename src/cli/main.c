@@ -21,6 +21,12 @@ static const struct {
     {"team", bode_cmd_team, "add team members and guest-list recipients"},
     {"template", bode_cmd_templates,
      "create, import, list, show, preview and check templates"},
+    {"notification", bode_cmd_notification,
+     "show one notification with its history, or list a service's"},
+    {"queue", bode_cmd_queue,
+     "queue figures; list, retry or drop dead letters"},
+    {"stats", bode_cmd_stats, "a service's outcomes per channel for a day"},
+    {"janitor", bode_cmd_janitor, "run one retention pass"},
     {"token", bode_cmd_token, "print a fresh JWT for an API key (for curl)"},
     {"version", bode_cmd_version, "print the version"},
 };
@@ -31,7 +37,7 @@ static void usage(FILE *out)
 
     fputs("usage: bode COMMAND [options]\n\ncommands:\n", out);
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fputs("\nRun `bode COMMAND --help` for a command's options.\n", out);
 }
 

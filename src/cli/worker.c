@@ -6,10 +6,51 @@
 #include <unistd.h>
 
 #include "admin_int.h"
+#include "bode/http.h"
 #include "bode/log.h"
+#include "bode/metrics.h"
 #include "bode/signals.h"
 #include "bode/worker.h"
 #include "cli.h"
+
+#define METRICS_MAX_SERIES 1024
+
+/* The worker's own /metrics listener on BODE_WORKER_METRICS_PORT, with one
+ * HTTP thread; mcfg and api are the caller's and must outlive the server.
+ * Returns BODE_EXIT_* on failure, -1 on success (or when it is off). */
+static int start_metrics(const struct bode_config *cfg,
+                         struct bode_config *mcfg, struct bode_api_ctx *api,
+                         struct bode_worker *w, struct bode_http_server **out)
+{
+    enum bode_err err;
+    char why[160];
+
+    *out = NULL;
+    if (cfg->worker_metrics_port == 0)
+        return -1;
+    *mcfg = *cfg;
+    mcfg->port = cfg->worker_metrics_port;
+    mcfg->threads = 1;
+    memset(api, 0, sizeof(*api));
+    api->cfg = mcfg;
+    api->metrics_only = true;
+    api->metrics = bode_metrics_new(METRICS_MAX_SERIES);
+    if (!api->metrics || bode_worker_metrics_declare(api->metrics)) {
+        bode_log_msg(BODE_LOG_ERROR, "out of memory");
+        return BODE_EXIT_FAIL;
+    }
+    *out = bode_http_start(mcfg, api, &err, why, sizeof(why));
+    if (!*out) {
+        bode_log(BODE_LOG_ERROR, "cannot start metrics listener",
+                 BODE_LOG_S("reason", why));
+        return err == BODE_ERR_INVALID ? BODE_EXIT_USAGE : BODE_EXIT_FAIL;
+    }
+    bode_worker_set_metrics(w, api->metrics);
+    bode_log(BODE_LOG_INFO, "metrics listening",
+             BODE_LOG_S("address", mcfg->listen_addr),
+             BODE_LOG_I("port", bode_http_port(*out)));
+    return -1;
+}
 
 static const char usage[] =
     "usage: bode worker [--config FILE]\n\n"
@@ -23,6 +64,9 @@ int bode_cmd_worker(int argc, char **argv)
     struct bode_config cfg;
     struct bode_secretbox *box = NULL;
     struct bode_worker *w = NULL;
+    struct bode_config mcfg;
+    struct bode_api_ctx mapi;
+    struct bode_http_server *metrics = NULL;
     char name[192];
     char host[128] = "worker";
     char why[256];
@@ -31,6 +75,7 @@ int bode_cmd_worker(int argc, char **argv)
     bool curl_ready = false;
     size_t handed;
 
+    memset(&mapi, 0, sizeof(mapi));
     if (rc >= 0)
         return rc;
     bode_log_set_component("worker");
@@ -55,6 +100,9 @@ int bode_cmd_worker(int argc, char **argv)
         rc = BODE_EXIT_USAGE;
         goto out;
     }
+    rc = start_metrics(&cfg, &mcfg, &mapi, w, &metrics);
+    if (rc >= 0)
+        goto out;
     bode_log(BODE_LOG_INFO, "worker started", BODE_LOG_S("worker", name),
              BODE_LOG_S("email_providers", cfg.email_providers),
              BODE_LOG_S("sms_providers", cfg.sms_providers),
@@ -73,7 +121,9 @@ int bode_cmd_worker(int argc, char **argv)
              BODE_LOG_I("handed_back", (long long)handed));
     rc = BODE_EXIT_OK;
 out:
+    bode_http_stop(metrics, 1);
     bode_worker_free(w);
+    bode_metrics_free(mapi.metrics);
     if (curl_ready)
         curl_global_cleanup();
     bode_secretbox_free(box);

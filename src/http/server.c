@@ -160,6 +160,7 @@ static enum MHD_Result send_response(struct bode_http_server *s,
 {
     struct MHD_Response *mr;
     enum MHD_Result ret;
+    long duration_us;
     size_t i;
 
     mr = MHD_create_response_from_buffer(r->body_len, r->body,
@@ -176,13 +177,14 @@ static enum MHD_Result send_response(struct bode_http_server *s,
     ret = MHD_queue_response(conn, (unsigned)r->status, mr);
     MHD_destroy_response(mr);
     st->responded = true;
-    (void)s;
+    duration_us = elapsed_us(&st->start);
     bode_log(r->status >= 500 ? BODE_LOG_WARN : BODE_LOG_INFO, "request",
              BODE_LOG_S("request_id", st->request_id),
              BODE_LOG_S("method", method_label(method)),
              BODE_LOG_S("route", bode_api_route_name(method, path)),
              BODE_LOG_I("status", r->status),
-             BODE_LOG_I("duration_us", elapsed_us(&st->start)));
+             BODE_LOG_I("duration_us", duration_us));
+    bode_api_metrics_request(s->api, method, path, r->status, duration_us);
     return ret;
 }
 

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "bode/alloc.h"
 #include "bode/store.h"
@@ -306,8 +307,21 @@ struct transition_cmd {
     char callbacks[BODE_KEY_SIZE];
     char ref[BODE_KEY_SIZE];
     char open[BODE_KEY_SIZE];
+    char stats[BODE_KEY_SIZE];
+    char day[16];
     struct bode_cmd c;
 };
+
+/* The UTC day of t (microseconds) as YYYY-MM-DD: which day's counters a
+ * final status adds to. */
+static void utc_day(int64_t t, char out[16])
+{
+    time_t secs = (time_t)(t / 1000000);
+    struct tm tm;
+
+    if (!gmtime_r(&secs, &tm) || strftime(out, 16, "%Y-%m-%d", &tm) == 0)
+        snprintf(out, 16, "1970-01-01");
+}
 
 static void build_transition(const struct bode_transition *t,
                              struct transition_cmd *tc)
@@ -319,6 +333,8 @@ static void build_transition(const struct bode_transition *t,
     bode_key_retry(tc->retry, t->service_id);
     bode_key_callbacks(tc->callbacks, t->service_id);
     bode_key_open(tc->open, t->service_id);
+    utc_day(t->now, tc->day);
+    bode_key_stats(tc->stats, t->service_id, tc->day);
     tc->ref[0] = '\0';
     if (t->provider && t->provider_ref && t->provider_ref[0])
         bode_key_ref(tc->ref, t->provider, t->provider_ref);
@@ -330,6 +346,7 @@ static void build_transition(const struct bode_transition *t,
     bode_cmd_add(c, tc->callbacks);
     bode_cmd_add(c, tc->ref);
     bode_cmd_add(c, tc->open);
+    bode_cmd_add(c, tc->stats);
     bode_cmd_addi(c, t->now);
     bode_cmd_add(c, t->worker ? t->worker : "");
     bode_cmd_add(c, t->retry ? "retry" : bode_status_name(t->status));
@@ -341,6 +358,7 @@ static void build_transition(const struct bode_transition *t,
         c, (long long)(t->retention_days > 0 ? t->retention_days : 7) * 86400);
     bode_cmd_add(c, t->callback ? "1" : "0");
     bode_cmd_add(c, t->detail ? t->detail : "");
+    bode_cmd_add(c, tc->day);
 }
 
 static enum bode_err transition_result(const redisReply *reply, bool *applied)
@@ -366,7 +384,7 @@ enum bode_err bode_queue_transition(struct bode_redis *r,
     if (applied)
         *applied = false;
     build_transition(t, &tc);
-    reply = bode_script_run(r, BODE_SCRIPT_TRANSITION, 7, &tc.c, &err);
+    reply = bode_script_run(r, BODE_SCRIPT_TRANSITION, 8, &tc.c, &err);
     if (!reply)
         return err;
     err = transition_result(reply, applied);
@@ -396,7 +414,7 @@ enum bode_err bode_queue_transition_many(struct bode_redis *r,
         build_transition(&t[i], &tc[i]);
         cmds[i] = &tc[i].c;
     }
-    err = bode_script_run_many(r, BODE_SCRIPT_TRANSITION, 7, cmds, n, replies);
+    err = bode_script_run_many(r, BODE_SCRIPT_TRANSITION, 8, cmds, n, replies);
     for (i = 0; i < n; i++) {
         one = err ? err
                   : transition_result(replies[i], applied ? &applied[i] : NULL);

@@ -16,6 +16,8 @@ extern const char bode_lua_claim[];
 extern const char bode_lua_transition[];
 extern const char bode_lua_promote[];
 extern const char bode_lua_promote_callbacks[];
+extern const char bode_lua_dead_retry[];
+extern const char bode_lua_janitor[];
 
 void bode_cmd_init(struct bode_cmd *c)
 {
@@ -136,6 +138,8 @@ static void hash_scripts(void)
     scripts[BODE_SCRIPT_TRANSITION].text = bode_lua_transition;
     scripts[BODE_SCRIPT_PROMOTE].text = bode_lua_promote;
     scripts[BODE_SCRIPT_PROMOTE_CALLBACKS].text = bode_lua_promote_callbacks;
+    scripts[BODE_SCRIPT_DEAD_RETRY].text = bode_lua_dead_retry;
+    scripts[BODE_SCRIPT_JANITOR].text = bode_lua_janitor;
     for (i = 0; i < BODE_SCRIPT__COUNT; i++)
         bode_sha1_hex(scripts[i].text, strlen(scripts[i].text), scripts[i].sha);
 }

@@ -118,3 +118,8 @@ void bode_key_open(char *out, const char *sid)
 {
     snprintf(out, BODE_KEY_SIZE, PREFIX "open", sid);
 }
+
+void bode_key_stats(char *out, const char *sid, const char *day)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "stats:%s", sid, day);
+}

@@ -38,6 +38,8 @@ void bode_key_callbacks(char *out, const char *sid);
 void bode_key_dead(char *out, const char *sid);
 void bode_key_callback_retry(char *out, const char *sid);
 void bode_key_open(char *out, const char *sid);
+/* Per-day outcome counters, day as YYYY-MM-DD (UTC). */
+void bode_key_stats(char *out, const char *sid, const char *day);
 /* Provider reference → "sid id". Global, not under a service's tag: a
  * receipt names only the provider's reference (docs/internals/store.md). */
 void bode_key_ref(char *out, const char *provider, const char *ref);
@@ -91,6 +93,8 @@ enum bode_script {
     BODE_SCRIPT_TRANSITION,
     BODE_SCRIPT_PROMOTE,
     BODE_SCRIPT_PROMOTE_CALLBACKS,
+    BODE_SCRIPT_DEAD_RETRY,
+    BODE_SCRIPT_JANITOR,
     BODE_SCRIPT__COUNT
 };
 

@@ -78,6 +78,8 @@ static const struct setting settings[] = {
      "File holding the master key, used when BODE_SECRET_KEY is unset"},
     INT("BODE_WORKER_CONCURRENCY", worker_concurrency, 1, 10000,
         "Provider requests a worker keeps in flight"),
+    INT("BODE_WORKER_METRICS_PORT", worker_metrics_port, 0, 65535,
+        "Port of the worker's /metrics and /_status/live listener; 0 = off"),
     INT("BODE_WORKER_BATCH", worker_batch, 1, 1000,
         "Queue entries a worker reads from each stream at a time"),
     INT("BODE_VISIBILITY_TIMEOUT_MS", visibility_ms, 1000, 3600000,

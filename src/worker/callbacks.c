@@ -14,6 +14,7 @@
 #include "bode/log.h"
 #include "bode/queue.h"
 #include "bode/store.h"
+#include "worker_metrics.h"
 
 #define MAX_IN_FLIGHT 32
 #define MAX_STREAMS 512
@@ -43,6 +44,7 @@ struct bode_callbacks {
     size_t n_services;
     int64_t refreshed;
     int64_t promoted;
+    struct bode_metrics *metrics;
 };
 
 struct bode_callbacks *bode_callbacks_new(const struct bode_config *cfg,
@@ -133,12 +135,24 @@ char *bode_callback_payload(const struct bode_notification *n,
     return text;
 }
 
+void bode_callbacks_set_metrics(struct bode_callbacks *c,
+                                struct bode_metrics *m)
+{
+    if (c)
+        c->metrics = m;
+}
+
 static void finish(struct bode_callbacks *c, struct call *k, bool retryable,
                    const char *detail)
 {
     int64_t now = bode_now_us();
+    bool again = retryable && k->entry.attempt + 1 < MAX_ATTEMPTS;
+    const char *result = strcmp(detail, "ok") == 0 ? "sent"
+                         : again                   ? "retry"
+                                                   : "failed";
 
-    if (retryable && k->entry.attempt + 1 < MAX_ATTEMPTS) {
+    bode_metrics_add(c->metrics, &bode_wm_callbacks, &result, 1);
+    if (again) {
         bode_queue_callback_retry(
             c->r, &k->entry, k->entry.service_id, k->entry.attempt + 1,
             now + (int64_t)c->cfg->callback_retry_s * 1000000);

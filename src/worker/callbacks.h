@@ -28,6 +28,11 @@ void bode_callbacks_step(struct bode_callbacks *c, int64_t now, bool draining);
 
 size_t bode_callbacks_in_flight(const struct bode_callbacks *c);
 
+/* Counts callback results in m (borrowed; NULL: none). */
+struct bode_metrics;
+void bode_callbacks_set_metrics(struct bode_callbacks *c,
+                                struct bode_metrics *m);
+
 /* The request body Notify sends for notification n with status (§7),
  * as a new string for bode_free; NULL without memory. */
 struct bode_notification;

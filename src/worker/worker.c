@@ -9,11 +9,13 @@
 
 #include "bode/alloc.h"
 #include "bode/log.h"
+#include "bode/ops.h"
 #include "bode/rand.h"
 #include "bode/redis.h"
 #include "bode/validate.h"
 #include "callbacks.h"
 #include "worker_int.h"
+#include "worker_metrics.h"
 
 #define RESPONSE_CAP (64 * 1024)
 #define STREAMS_EVERY_US (5LL * 1000000)
@@ -45,6 +47,7 @@ struct bode_worker {
     int64_t promoted_at;
     int64_t autoclaimed_at;
     int64_t timed_out_at;
+    int64_t janitor_at;
     bool pending_done;
     bool draining;
     bool was_up;
@@ -58,6 +61,7 @@ struct bode_worker {
     struct pending_transition *pending;
     size_t n_pending;
     size_t max_pending;
+    struct bode_metrics *metrics;
 };
 
 static const char *setting(void *ctx, const char *name)
@@ -208,6 +212,71 @@ void bode_worker_free(struct bode_worker *w)
 size_t bode_worker_in_flight(const struct bode_worker *w)
 {
     return w->in_flight;
+}
+
+static void record_breakers(struct bode_worker *w)
+{
+    const char *v[2];
+    size_t ch;
+    size_t i;
+
+    for (ch = 0; ch < BODE_CHANNEL__COUNT && w->metrics; ch++) {
+        for (i = 0; i < w->n_providers[ch]; i++) {
+            v[0] = bode_channel_name((enum bode_channel)ch);
+            v[1] = bode_provider_ops(w->providers[ch][i].p)->name;
+            bode_metrics_set(w->metrics, &bode_wm_breaker, v,
+                             (double)w->providers[ch][i].breaker.state);
+        }
+    }
+}
+
+void bode_worker_set_metrics(struct bode_worker *w, struct bode_metrics *m)
+{
+    w->metrics = m;
+    bode_callbacks_set_metrics(w->callbacks, m);
+    record_breakers(w);
+}
+
+static const char *outcome_name(enum bode_outcome o)
+{
+    switch (o) {
+    case BODE_OUTCOME_SENDING:
+        return "sending";
+    case BODE_OUTCOME_DELIVERED:
+        return "delivered";
+    case BODE_OUTCOME_SENT:
+        return "sent";
+    case BODE_OUTCOME_TEMPORARY:
+        return "temporary";
+    case BODE_OUTCOME_PERMANENT:
+        return "permanent-failure";
+    case BODE_OUTCOME_TECHNICAL:
+        return "technical-failure";
+    }
+    return "unknown";
+}
+
+/* One provider answer: its outcome, how long it took, and for a hand-over
+ * the time since accept. */
+static void record_outcome(struct bode_worker *w, const struct job *j,
+                           const char *provider, enum bode_outcome o,
+                           int64_t now)
+{
+    const char *v[3];
+    const char *lane = bode_lane_name(j->rec.lane);
+
+    if (!w->metrics)
+        return;
+    v[0] = bode_channel_name(j->rec.channel);
+    v[1] = provider;
+    v[2] = outcome_name(o);
+    bode_metrics_add(w->metrics, &bode_wm_outcomes, v, 1);
+    bode_metrics_observe(w->metrics, &bode_wm_provider_duration, &provider,
+                         (double)(now - j->sent_at) / 1e6);
+    if (o == BODE_OUTCOME_SENDING || o == BODE_OUTCOME_DELIVERED ||
+        o == BODE_OUTCOME_SENT)
+        bode_metrics_observe(w->metrics, &bode_wm_handover, &lane,
+                             (double)(now - j->rec.created_at) / 1e6);
 }
 
 /* ---- caches ---- */
@@ -385,6 +454,7 @@ static void finish_job(struct bode_worker *w, struct job *j,
 
     bode_breaker_record(&slot->breaker, res->outcome != BODE_OUTCOME_TEMPORARY,
                         now);
+    record_outcome(w, j, name, res->outcome, now);
     switch (res->outcome) {
     case BODE_OUTCOME_SENDING:
     case BODE_OUTCOME_DELIVERED:
@@ -474,6 +544,7 @@ static bool start_provider(struct bode_worker *w, struct job *j, int from)
         memset(&done, 0, sizeof(done));
         j->provider = i;
         j->d.timeout_ms = w->cfg->provider_timeout_ms;
+        j->sent_at = bode_now_us();
         err = ops->start(slot->p, &m, &j->d, &done);
         if (err) {
             bode_breaker_record(&slot->breaker, true, now);
@@ -850,6 +921,8 @@ enum bode_err bode_worker_step(struct bode_worker *w, int wait_ms)
     if (!err)
         err = timeouts(w, now);
     if (!err)
+        err = bode_queue_ops_janitor_tick(w->redis, now, &w->janitor_at);
+    if (!err)
         err = autoclaim(w, now);
     /* Priority first; bulk gets a quarter of normal's share so it moves
      * but never starves normal. */
@@ -872,6 +945,7 @@ enum bode_err bode_worker_step(struct bode_worker *w, int wait_ms)
     flush(w);
     if (!err)
         bode_callbacks_step(w->callbacks, bode_now_us(), w->draining);
+    record_breakers(w);
     return err;
 }
 

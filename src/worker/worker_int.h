@@ -60,6 +60,7 @@ struct job {
     struct bode_buf sms;
     char from[256];
     char to_ascii[1300];
+    int64_t sent_at; /* when the current provider was given it */
 };
 
 #endif

@@ -6,6 +6,7 @@
 -- KEYS[3] lane stream          KEYS[4] retry sorted set
 -- KEYS[5] callback stream      KEYS[6] provider-reference index key
 -- KEYS[7] open notifications (sorted set)
+-- KEYS[8] the service's outcome counters for the day of ARGV[11] (hash)
 -- ARGV[1] now (microseconds)   ARGV[2] worker name ("" from a receipt)
 -- ARGV[3] new status, or "retry" to try again later
 -- ARGV[4] stream entry id to acknowledge ("" for none)
@@ -14,6 +15,8 @@
 -- ARGV[8] retention in seconds, applied once the status is final
 -- ARGV[9] "1" to queue a delivery-status callback for final statuses
 -- ARGV[10] history detail (no personal data)
+-- ARGV[11] the UTC day of ARGV[1], YYYY-MM-DD (KEYS[8] is that day's key;
+--          the day is passed in because scripts must not read the clock)
 --
 -- Returns {"ok", status now} or {"stale", status kept}.
 
@@ -92,6 +95,11 @@ if final[new] then
   redis.call("ZREM", KEYS[7], redis.call("HGET", KEYS[1], "id"))
   redis.call("EXPIRE", KEYS[1], tonumber(ARGV[8]))
   redis.call("EXPIRE", KEYS[2], tonumber(ARGV[8]))
+  -- Counters for `bode stats`: "<channel>:<status>", kept a few days past
+  -- the retention.
+  local channel = redis.call("HGET", KEYS[1], "type") or "unknown"
+  redis.call("HINCRBY", KEYS[8], channel .. ":" .. new, 1)
+  redis.call("EXPIRE", KEYS[8], tonumber(ARGV[8]) + 345600)
   if ARGV[9] == "1" then
     redis.call("XADD", KEYS[5], "*", "n", redis.call("HGET", KEYS[1], "id"),
                "status", new)
