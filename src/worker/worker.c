@@ -681,6 +681,19 @@ done:
     job_release(w, j);
 }
 
+/* True when this worker is delivering notification nid right now: an entry
+ * it takes over from itself (a request slower than the visibility timeout)
+ * must not start a second delivery. */
+static bool in_progress(const struct bode_worker *w, const char *nid)
+{
+    size_t i;
+
+    for (i = 0; i < w->n_jobs; i++)
+        if (w->jobs[i].used && strcmp(w->jobs[i].rec.id, nid) == 0)
+            return true;
+    return false;
+}
+
 static struct job *free_job(struct bode_worker *w)
 {
     size_t i;
@@ -701,7 +714,7 @@ static void take(struct bode_worker *w, const struct bode_queue_entry *e,
     bool claimed = false;
     enum bode_err err;
 
-    if (!j)
+    if (!j || (deliveries > 0 && in_progress(w, e->notification_id)))
         return; /* stays pending; taken over later */
     if (!e->service_id[0] || !e->notification_id[0]) {
         bode_queue_ack(w->redis, e);
