@@ -7,6 +7,7 @@ each type, a team member, and email and SMS templates, all through the
 environment (BODE_URL, BODE_KEY_LIVE, ...). The node test runner's summary
 is this test's result.
 """
+import json
 import os
 import subprocess
 import sys
@@ -47,8 +48,12 @@ def make_service(env, name, prefix, extra=()):
 
 
 def ensure_client():
-    if os.path.isdir(os.path.join(CONTRACT_DIR, "node_modules",
-                                  "notifications-node-client")):
+    """Runs `npm ci` unless every package in package.json is installed."""
+    with open(os.path.join(CONTRACT_DIR, "package.json")) as f:
+        pkg = json.load(f)
+    wanted = [*pkg.get("dependencies", {}), *pkg.get("devDependencies", {})]
+    if all(os.path.isdir(os.path.join(CONTRACT_DIR, "node_modules", name))
+           for name in wanted):
         return
     subprocess.run(["npm", "ci", "--no-audit", "--no-fund"],
                    cwd=CONTRACT_DIR, check=True, timeout=600)
