@@ -539,6 +539,7 @@ int bode_cmd_key(int argc, char **argv)
     struct admin a;
     struct bode_api_key keys[BODE_STORE_MAX_KEYS];
     char stamp[BODE_TIME_SIZE];
+    char created[BODE_TIME_SIZE];
     size_t n = 0;
     size_t i;
     enum bode_err err;
@@ -562,20 +563,22 @@ int bode_cmd_key(int argc, char **argv)
         json_t *list = json_array();
         bool json = argc > 3 && strcmp(argv[3], "--json") == 0;
         if (!json)
-            printf("%-36s  %-6s  %-27s  %s\n", "ID", "TYPE", "REVOKED", "NAME");
+            printf("%-36s  %-6s  %-27s  %-27s  %s\n", "ID", "TYPE", "CREATED",
+                   "REVOKED", "NAME");
         for (i = 0; i < n; i++) {
+            bode_time_format(keys[i].created_at, created);
             if (keys[i].revoked_at)
                 bode_time_format(keys[i].revoked_at, stamp);
             if (json)
                 json_array_append_new(
-                    list,
-                    json_pack("{s:s, s:s, s:s, s:s?}", "id", keys[i].id, "name",
-                              keys[i].name, "type",
-                              bode_key_type_name(keys[i].type), "revoked_at",
-                              keys[i].revoked_at ? stamp : NULL));
+                    list, json_pack("{s:s, s:s, s:s, s:s, s:s?}", "id",
+                                    keys[i].id, "name", keys[i].name, "type",
+                                    bode_key_type_name(keys[i].type),
+                                    "created_at", created, "revoked_at",
+                                    keys[i].revoked_at ? stamp : NULL));
             else
-                printf("%-36s  %-6s  %-27s  %s\n", keys[i].id,
-                       bode_key_type_name(keys[i].type),
+                printf("%-36s  %-6s  %-27s  %-27s  %s\n", keys[i].id,
+                       bode_key_type_name(keys[i].type), created,
                        keys[i].revoked_at ? stamp : "-", keys[i].name);
         }
         memset(keys, 0, sizeof(keys));
