@@ -22,7 +22,7 @@ static const struct {
     {"template", bode_cmd_templates,
      "create, import, list, show, preview and check templates"},
     {"notification", bode_cmd_notification,
-     "show one notification with its history, or list a service's"},
+     "show a notification and its history; list a service's notifications"},
     {"queue", bode_cmd_queue,
      "queue figures; list, retry or drop dead letters"},
     {"stats", bode_cmd_stats, "a service's outcomes per channel for a day"},
