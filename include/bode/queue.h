@@ -16,6 +16,7 @@
 #include "bode/err.h"
 #include "bode/model.h"
 #include "bode/redis.h"
+#include "bode/store.h"
 #include "bode/uuid.h"
 
 #define BODE_QUEUE_KEY_SIZE 160
@@ -72,6 +73,24 @@ enum bode_err bode_queue_claim(struct bode_redis *r,
                                int64_t lease_us, bool *claimed,
                                char *skip_reason,
                                struct bode_notification *out);
+
+/* One result of bode_queue_claim_many. When claimed, rec holds the
+ * record (the caller releases it); else skip says why, or err is set when
+ * that claim failed. */
+struct bode_claim {
+    bool claimed;
+    char skip[32];
+    enum bode_err err;
+    struct bode_notification rec;
+};
+
+/* Claims n entries in one pipelined round trip, each as bode_queue_claim
+ * would. out has n elements. BODE_ERR_REDIS when the connection failed
+ * (claims may have been made: their leases simply run out). */
+enum bode_err bode_queue_claim_many(struct bode_redis *r,
+                                    const struct bode_queue_entry *e, size_t n,
+                                    const char *worker, int64_t now,
+                                    int64_t lease_us, struct bode_claim *out);
 
 /* A change of a notification's state. */
 struct bode_transition {

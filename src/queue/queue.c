@@ -261,6 +261,41 @@ enum bode_err bode_queue_ack(struct bode_redis *r,
     return BODE_OK;
 }
 
+static void claim_cmd(const struct bode_queue_entry *e, const char *worker,
+                      int64_t now, int64_t lease_us, char *record,
+                      struct bode_cmd *c)
+{
+    bode_key_notification(record, e->service_id, e->notification_id);
+    bode_cmd_init(c);
+    bode_cmd_add(c, record);
+    bode_cmd_addi(c, now);
+    bode_cmd_addi(c, lease_us);
+    bode_cmd_add(c, worker);
+}
+
+/* Reads claim.lua's answer: {"ok", record} or {"skip", reason}. */
+static enum bode_err claim_result(const redisReply *reply, bool *claimed,
+                                  char *skip_reason,
+                                  struct bode_notification *out)
+{
+    enum bode_err err = BODE_OK;
+
+    *claimed = false;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+        reply->element[0]->type != REDIS_REPLY_STRING)
+        return BODE_ERR_REDIS;
+    *claimed = strcmp(reply->element[0]->str, "ok") == 0;
+    if (*claimed && reply->elements == 2) {
+        err = bode_store__fill_notification(reply->element[1], out);
+        if (err)
+            *claimed = false;
+    }
+    if (!*claimed && skip_reason)
+        copy_str(skip_reason, 32,
+                 reply->elements > 1 ? reply->element[1] : NULL);
+    return err;
+}
+
 enum bode_err bode_queue_claim(struct bode_redis *r,
                                const struct bode_queue_entry *e,
                                const char *worker, int64_t now,
@@ -273,29 +308,53 @@ enum bode_err bode_queue_claim(struct bode_redis *r,
     enum bode_err err;
 
     *claimed = false;
-    bode_key_notification(record, e->service_id, e->notification_id);
-    bode_cmd_init(&c);
-    bode_cmd_add(&c, record);
-    bode_cmd_addi(&c, now);
-    bode_cmd_addi(&c, lease_us);
-    bode_cmd_add(&c, worker);
+    claim_cmd(e, worker, now, lease_us, record, &c);
     reply = bode_script_run(r, BODE_SCRIPT_CLAIM, 1, &c, &err);
     if (!reply)
         return err;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
-        freeReplyObject(reply);
-        return BODE_ERR_REDIS;
-    }
-    *claimed = strcmp(reply->element[0]->str, "ok") == 0;
-    if (*claimed && reply->elements == 2) {
-        err = bode_store__fill_notification(reply->element[1], out);
-        if (err)
-            *claimed = false;
-    }
-    if (!*claimed && skip_reason)
-        copy_str(skip_reason, 32,
-                 reply->elements > 1 ? reply->element[1] : NULL);
+    err = claim_result(reply, claimed, skip_reason, out);
     freeReplyObject(reply);
+    return err;
+}
+
+enum bode_err bode_queue_claim_many(struct bode_redis *r,
+                                    const struct bode_queue_entry *e, size_t n,
+                                    const char *worker, int64_t now,
+                                    int64_t lease_us, struct bode_claim *out)
+{
+    char(*records)[BODE_KEY_SIZE] = NULL;
+    struct bode_cmd *c = NULL;
+    struct bode_cmd **cmds = NULL;
+    redisReply **replies = NULL;
+    enum bode_err err = BODE_ERR_NOMEM;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        memset(&out[i], 0, sizeof(out[i]));
+    if (n == 0)
+        return BODE_OK;
+    records = bode_calloc(n, sizeof(*records));
+    c = bode_calloc(n, sizeof(*c));
+    cmds = bode_calloc(n, sizeof(*cmds));
+    replies = bode_calloc(n, sizeof(*replies));
+    if (!records || !c || !cmds || !replies)
+        goto out;
+    for (i = 0; i < n; i++) {
+        claim_cmd(&e[i], worker, now, lease_us, records[i], &c[i]);
+        cmds[i] = &c[i];
+    }
+    err = bode_script_run_many(r, BODE_SCRIPT_CLAIM, 1, cmds, n, replies);
+    for (i = 0; !err && i < n; i++)
+        out[i].err =
+            claim_result(replies[i], &out[i].claimed, out[i].skip, &out[i].rec);
+out:
+    for (i = 0; replies && i < n; i++)
+        if (replies[i])
+            freeReplyObject(replies[i]);
+    bode_free(replies);
+    bode_free(cmds);
+    bode_free(c);
+    bode_free(records);
     return err;
 }
 

@@ -706,43 +706,28 @@ static struct job *free_job(struct bode_worker *w)
 
 /* Claims and starts one queue entry; deliveries is how often the stream
  * has handed it out (0 when unknown). */
-static void take(struct bode_worker *w, const struct bode_queue_entry *e,
-                 long deliveries)
+/* Starts delivering a claimed notification; rec is moved into the job. */
+static void start_claimed(struct bode_worker *w,
+                          const struct bode_queue_entry *e, long deliveries,
+                          struct bode_notification *rec)
 {
     struct job *j = free_job(w);
-    char skip[32] = "";
-    bool claimed = false;
-    enum bode_err err;
 
-    if (!j || (deliveries > 0 && in_progress(w, e->notification_id)))
-        return; /* stays pending; taken over later */
-    if (!e->service_id[0] || !e->notification_id[0]) {
-        bode_queue_ack(w->redis, e);
+    if (!j) {
+        /* Cannot happen: callers take no more than there are free jobs. */
+        bode_notification_release(rec);
         return;
     }
     j->used = true;
     j->provider = -1;
     j->entry = *e;
+    j->rec = *rec;
+    memset(rec, 0, sizeof(*rec));
     bode_buf_init(&j->d.response, RESPONSE_CAP);
     bode_buf_init(&j->subject, 64 * 1024);
     bode_buf_init(&j->html, BODE_TMPL_DEFAULT_CAP);
     bode_buf_init(&j->text, BODE_TMPL_DEFAULT_CAP);
     bode_buf_init(&j->sms, 64 * 1024);
-    err = bode_queue_claim(w->redis, e, w->name, bode_now_us(),
-                           (int64_t)w->cfg->visibility_ms * 1000, &claimed,
-                           skip, &j->rec);
-    if (err || !claimed) {
-        /* Already past "created" (or gone): this entry needs no work. */
-        if (!err)
-            bode_queue_ack(w->redis, e);
-        j->used = false;
-        bode_buf_release(&j->d.response);
-        bode_buf_release(&j->subject);
-        bode_buf_release(&j->html);
-        bode_buf_release(&j->text);
-        bode_buf_release(&j->sms);
-        return;
-    }
     if (deliveries > w->cfg->max_deliveries) {
         bode_queue_dead(w->redis, e, "delivered too many times",
                         j->rec.retention_days, true, bode_now_us());
@@ -751,6 +736,62 @@ static void take(struct bode_worker *w, const struct bode_queue_entry *e,
         return;
     }
     deliver(w, j);
+}
+
+static size_t free_jobs(const struct bode_worker *w)
+{
+    size_t i;
+    size_t n = 0;
+
+    for (i = 0; i < w->n_jobs; i++)
+        n += !w->jobs[i].used;
+    return n;
+}
+
+/* Claims a batch of queue entries in one round trip and starts each one
+ * claimed; deliveries (may be NULL) says how often the stream has handed
+ * each out. Entries left over stay pending and are taken over later. */
+static void take(struct bode_worker *w, struct bode_queue_entry *e, size_t n,
+                 const long *deliveries)
+{
+    struct bode_claim *claims;
+    size_t room_left = free_jobs(w);
+    size_t keep = 0;
+    size_t i;
+
+    for (i = 0; i < n && keep < room_left; i++) {
+        if (!e[i].service_id[0] || !e[i].notification_id[0]) {
+            bode_queue_ack(w->redis, &e[i]);
+            continue;
+        }
+        if (deliveries && deliveries[i] > 0 &&
+            in_progress(w, e[i].notification_id))
+            continue;
+        e[keep] = e[i];
+        if (deliveries)
+            w->deliveries[keep] = deliveries[i];
+        keep++;
+    }
+    if (keep == 0)
+        return;
+    claims = bode_calloc(keep, sizeof(*claims));
+    if (!claims)
+        return;
+    if (bode_queue_claim_many(w->redis, e, keep, w->name, bode_now_us(),
+                              (int64_t)w->cfg->visibility_ms * 1000,
+                              claims) == BODE_OK) {
+        for (i = 0; i < keep; i++) {
+            if (claims[i].claimed)
+                start_claimed(w, &e[i], deliveries ? w->deliveries[i] : 0,
+                              &claims[i].rec);
+            else if (!claims[i].err)
+                /* Already past "created" (or gone): no work left. */
+                bode_queue_ack(w->redis, &e[i]);
+        }
+    }
+    for (i = 0; i < keep; i++)
+        bode_notification_release(&claims[i].rec);
+    bode_free(claims);
 }
 
 /* ---- the loop ---- */
@@ -789,7 +830,6 @@ static enum bode_err read_lane(struct bode_worker *w, enum bode_lane lane,
                                long count, bool pending, size_t *taken)
 {
     size_t got = 0;
-    size_t i;
     size_t space = room(w);
     enum bode_err err;
 
@@ -797,8 +837,8 @@ static enum bode_err read_lane(struct bode_worker *w, enum bode_lane lane,
         return BODE_OK;
     err = bode_queue_read(w->redis, w->streams[lane], w->n_streams[lane],
                           w->name, count, 0, pending, w->batch, space, &got);
-    for (i = 0; !err && i < got; i++)
-        take(w, &w->batch[i], 0);
+    if (!err)
+        take(w, w->batch, got, NULL);
     *taken += got;
     return err;
 }
@@ -806,7 +846,6 @@ static enum bode_err read_lane(struct bode_worker *w, enum bode_lane lane,
 static enum bode_err autoclaim(struct bode_worker *w, int64_t now)
 {
     size_t got;
-    size_t i;
     size_t k;
     int lane;
     enum bode_err err = BODE_OK;
@@ -819,8 +858,8 @@ static enum bode_err autoclaim(struct bode_worker *w, int64_t now)
             err = bode_queue_autoclaim(w->redis, w->streams[lane][k], w->name,
                                        w->cfg->visibility_ms, (long)room(w),
                                        w->batch, w->deliveries, room(w), &got);
-            for (i = 0; !err && i < got; i++)
-                take(w, &w->batch[i], w->deliveries[i]);
+            if (!err)
+                take(w, w->batch, got, w->deliveries);
         }
     }
     return err;

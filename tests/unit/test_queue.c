@@ -368,6 +368,43 @@ static void test_bode_queue_transition_many_in_one_round_trip(void **state)
     assert_int_equal(bode_queue_transition_many(f->r, t, 0, NULL), BODE_OK);
 }
 
+static void test_bode_queue_claim_many_in_one_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    struct bode_queue_entry e[10];
+    struct bode_claim out[10];
+    char a[BODE_UUID_SIZE];
+    char b[BODE_UUID_SIZE];
+    size_t got = 0;
+    size_t i;
+    int64_t now = bode_now_us();
+
+    read_new(f, "drain", e, &got); /* earlier tests' unread entries */
+    accept_sms(f, a);
+    accept_sms(f, b);
+    read_new(f, "batch", e, &got);
+    assert_int_equal(got, 2);
+    /* The same entry twice in a batch: only the first claim wins. */
+    e[2] = e[0];
+    assert_int_equal(
+        bode_queue_claim_many(f->r, e, 3, "batch", now, 30000000, out),
+        BODE_OK);
+    assert_true(out[0].claimed);
+    assert_true(out[1].claimed);
+    assert_true(out[2].claimed); /* same owner may renew its own lease */
+    assert_int_equal(out[0].rec.attempts, 1);
+    assert_int_equal(out[2].rec.attempts, 2);
+    assert_int_equal(
+        bode_queue_claim_many(f->r, e, 2, "other", now + 1, 30000000, out + 3),
+        BODE_OK);
+    assert_false(out[3].claimed);
+    assert_string_equal(out[3].skip, "leased");
+    for (i = 0; i < 5; i++)
+        bode_notification_release(&out[i].rec);
+    assert_int_equal(bode_queue_claim_many(f->r, e, 0, "x", now, 1, out),
+                     BODE_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_bode_queue_pending_read_returns_own_entries),
         cmocka_unit_test(test_bode_queue_timeout_after_72_hours),
         cmocka_unit_test(test_bode_queue_transition_many_in_one_round_trip),
+        cmocka_unit_test(test_bode_queue_claim_many_in_one_round_trip),
     };
 
     signal(SIGPIPE, SIG_IGN);
