@@ -17,15 +17,12 @@
 #include "bode/queue.h"
 #include "bode/rand.h"
 #include "bode/store.h"
-#include "testredis.h"
+#include "testservice.h"
 
 #define DAY_US (86400LL * 1000000)
 
 struct fixture {
-    struct test_redis srv;
-    struct bode_redis *r;
-    struct bode_secretbox *box;
-    struct bode_service svc;
+    struct test_service ts;
     char streams[8][BODE_QUEUE_KEY_SIZE];
     size_t n_streams;
 };
@@ -33,17 +30,8 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    struct bode_secretbox_error e;
-    char key[65];
 
-    memset(key, 'c', 64);
-    key[64] = '\0';
-    if (!f || test_redis_start(&f->srv) ||
-        bode_secretbox_load(key, NULL, &f->box, &e) ||
-        bode_service_defaults(&f->svc, "Ops test"))
-        return -1;
-    f->r = bode_redis_new(f->srv.url, 2000);
-    if (bode_store_service_put(f->r, f->box, &f->svc))
+    if (!f || test_service_start(&f->ts, "Ops test"))
         return -1;
     *state = f;
     return 0;
@@ -53,46 +41,26 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
 
-    bode_redis_free(f->r);
-    bode_secretbox_free(f->box);
-    test_redis_stop(&f->srv, 1);
+    test_service_stop(&f->ts);
     free(f);
     return 0;
 }
 
 static void accept_sms(struct fixture *f, char *id)
 {
-    struct bode_accept a;
-    struct bode_accept_result res;
-
-    memset(&a, 0, sizeof(a));
-    assert_int_equal(bode_rand_uuid(id), BODE_OK);
-    a.id = id;
-    a.service_id = f->svc.id;
-    a.key_type = BODE_KEY_LIVE;
-    a.key_id = "k";
-    a.channel = BODE_CHANNEL_SMS;
-    a.lane = BODE_LANE_NORMAL;
-    a.template_id = "11111111-1111-1111-1111-111111111111";
-    a.template_version = 1;
-    a.to = "447700900123";
-    a.personalisation = "{\"name\":\"Ada\"}";
-    a.body = "Hello";
-    a.created_at = bode_now_us();
-    a.retention_days = 7;
-    assert_int_equal(bode_store_accept(f->r, &a, &res), BODE_OK);
-    assert_int_equal(res.outcome, BODE_ACCEPT_STORED);
+    assert_int_equal(test_service_accept_sms(&f->ts, id, "{\"name\":\"Ada\"}"),
+                     0);
 }
 
 static size_t read_new(struct fixture *f, struct bode_queue_entry *out)
 {
     size_t got = 0;
 
-    assert_int_equal(bode_queue_streams(f->r, BODE_LANE_NORMAL, f->streams, 8,
-                                        &f->n_streams),
+    assert_int_equal(bode_queue_streams(f->ts.r, BODE_LANE_NORMAL, f->streams,
+                                        8, &f->n_streams),
                      BODE_OK);
-    assert_int_equal(bode_queue_read(f->r, f->streams, f->n_streams, "w1", 10,
-                                     0, false, out, 10, &got),
+    assert_int_equal(bode_queue_read(f->ts.r, f->streams, f->n_streams, "w1",
+                                     10, 0, false, out, 10, &got),
                      BODE_OK);
     return got;
 }
@@ -104,7 +72,7 @@ static void finish(struct fixture *f, const struct bode_queue_entry *e,
     bool applied = false;
 
     memset(&t, 0, sizeof(t));
-    t.service_id = f->svc.id;
+    t.service_id = f->ts.svc.id;
     t.notification_id = e->notification_id;
     t.entry = e;
     t.worker = "w1";
@@ -112,7 +80,7 @@ static void finish(struct fixture *f, const struct bode_queue_entry *e,
     t.retention_days = 7;
     t.detail = "test";
     t.now = now;
-    assert_int_equal(bode_queue_transition(f->r, &t, &applied), BODE_OK);
+    assert_int_equal(bode_queue_transition(f->ts.r, &t, &applied), BODE_OK);
     assert_true(applied);
 }
 
@@ -149,8 +117,8 @@ static void test_bode_queue_ops_record_finds_service_and_history(void **state)
     finish(f, &e[0], BODE_STATUS_SENDING, now);
     finish(f, &e[0], BODE_STATUS_DELIVERED, now + 1);
 
-    assert_int_equal(bode_queue_ops_record(f->r, NULL, id, &rec), BODE_OK);
-    assert_string_equal(rec.service_id, f->svc.id);
+    assert_int_equal(bode_queue_ops_record(f->ts.r, NULL, id, &rec), BODE_OK);
+    assert_string_equal(rec.service_id, f->ts.svc.id);
     assert_string_equal(field(&rec, "status"), "delivered");
     assert_string_equal(field(&rec, "personalisation"), "{\"name\":\"Ada\"}");
     assert_int_equal(rec.n_history, 2);
@@ -162,10 +130,10 @@ static void test_bode_queue_ops_record_finds_service_and_history(void **state)
     bode_ops_record_release(&rec); /* released twice is harmless */
 
     assert_int_equal(bode_rand_uuid(other), BODE_OK);
-    assert_int_equal(bode_queue_ops_record(f->r, NULL, other, &rec),
+    assert_int_equal(bode_queue_ops_record(f->ts.r, NULL, other, &rec),
                      BODE_ERR_NOT_FOUND);
     bode_ops_record_release(&rec);
-    assert_int_equal(bode_queue_ops_record(f->r, f->svc.id, other, &rec),
+    assert_int_equal(bode_queue_ops_record(f->ts.r, f->ts.svc.id, other, &rec),
                      BODE_ERR_NOT_FOUND);
     bode_ops_record_release(&rec);
 }
@@ -189,15 +157,17 @@ static void test_bode_store_stats_day_counts_final_statuses(void **state)
     finish(f, &e[2], BODE_STATUS_SENDING, now); /* not final: not counted */
 
     today(day);
-    assert_int_equal(bode_store_stats_day(f->r, f->svc.id, day, &st), BODE_OK);
+    assert_int_equal(bode_store_stats_day(f->ts.r, f->ts.svc.id, day, &st),
+                     BODE_OK);
     assert_int_equal(st.counts[BODE_CHANNEL_SMS][BODE_STATUS_DELIVERED], 1);
     assert_int_equal(st.counts[BODE_CHANNEL_SMS][BODE_STATUS_PERMANENT_FAILURE],
                      1);
     assert_int_equal(st.counts[BODE_CHANNEL_SMS][BODE_STATUS_SENDING], 0);
     assert_int_equal(st.counts[BODE_CHANNEL_EMAIL][BODE_STATUS_DELIVERED], 0);
 
-    assert_int_equal(bode_store_stats_day(f->r, f->svc.id, "2001-01-01", &st),
-                     BODE_OK);
+    assert_int_equal(
+        bode_store_stats_day(f->ts.r, f->ts.svc.id, "2001-01-01", &st),
+        BODE_OK);
     assert_int_equal(st.counts[BODE_CHANNEL_SMS][BODE_STATUS_DELIVERED], 0);
 }
 
@@ -211,16 +181,17 @@ static void test_bode_queue_ops_stats_counts_lanes_and_dead(void **state)
 
     accept_sms(f, id);
     accept_sms(f, id);
-    assert_int_equal(bode_queue_ops_stats(f->r, now, &st), BODE_OK);
+    assert_int_equal(bode_queue_ops_stats(f->ts.r, now, &st), BODE_OK);
     assert_int_equal(st.services, 1);
     assert_int_equal(st.lanes[BODE_LANE_NORMAL].depth, 2);
     assert_int_equal(st.lanes[BODE_LANE_NORMAL].pending, 0);
 
     assert_int_equal(read_new(f, e), 2);
     assert_int_equal(
-        bode_queue_dead(f->r, &e[0], "too many deliveries", 7, false, now),
+        bode_queue_dead(f->ts.r, &e[0], "too many deliveries", 7, false, now),
         BODE_OK);
-    assert_int_equal(bode_queue_ops_stats(f->r, now + 5000000, &st), BODE_OK);
+    assert_int_equal(bode_queue_ops_stats(f->ts.r, now + 5000000, &st),
+                     BODE_OK);
     assert_int_equal(st.lanes[BODE_LANE_NORMAL].depth, 2);
     assert_int_equal(st.lanes[BODE_LANE_NORMAL].pending, 1);
     assert_true(st.lanes[BODE_LANE_NORMAL].oldest_pending >= 4000);
@@ -245,22 +216,24 @@ test_bode_queue_ops_dead_retry_requeues_only_its_failure(void **state)
     accept_sms(f, ids[0]);
     accept_sms(f, ids[1]);
     assert_int_equal(read_new(f, e), 2);
-    assert_int_equal(bode_queue_dead(f->r, &e[0], "gave up", 7, false, now),
+    assert_int_equal(bode_queue_dead(f->ts.r, &e[0], "gave up", 7, false, now),
                      BODE_OK);
     /* The second was dead-lettered but then delivered after all. */
-    assert_int_equal(bode_queue_dead(f->r, &e[1], "gave up", 7, false, now),
+    assert_int_equal(bode_queue_dead(f->ts.r, &e[1], "gave up", 7, false, now),
                      BODE_OK);
-    assert_int_equal(bode_queue_ops_dead_list(f->r, NULL, 10, &d, &n), BODE_OK);
+    assert_int_equal(bode_queue_ops_dead_list(f->ts.r, NULL, 10, &d, &n),
+                     BODE_OK);
     assert_int_equal(n, 2);
     assert_string_equal(d[0].notification_id, ids[0]);
     assert_string_equal(d[0].reason, "gave up");
-    assert_string_equal(d[0].service_id, f->svc.id);
+    assert_string_equal(d[0].service_id, f->ts.svc.id);
 
-    assert_int_equal(bode_queue_ops_dead_retry(f->r, f->svc.id, d[0].entry_id,
-                                               now + 1, &requeued, why),
+    assert_int_equal(bode_queue_ops_dead_retry(f->ts.r, f->ts.svc.id,
+                                               d[0].entry_id, now + 1,
+                                               &requeued, why),
                      BODE_OK);
     assert_true(requeued);
-    assert_int_equal(bode_queue_ops_record(f->r, f->svc.id, ids[0], &rec),
+    assert_int_equal(bode_queue_ops_record(f->ts.r, f->ts.svc.id, ids[0], &rec),
                      BODE_OK);
     assert_string_equal(field(&rec, "status"), "created");
     assert_string_equal(field(&rec, "attempts"), "0");
@@ -271,18 +244,21 @@ test_bode_queue_ops_dead_retry_requeues_only_its_failure(void **state)
     assert_int_equal(read_new(f, e), 1);
     assert_string_equal(e[0].notification_id, ids[0]);
     /* Retrying the same entry again: it is gone. */
-    assert_int_equal(bode_queue_ops_dead_retry(f->r, f->svc.id, d[0].entry_id,
-                                               now + 2, &requeued, why),
+    assert_int_equal(bode_queue_ops_dead_retry(f->ts.r, f->ts.svc.id,
+                                               d[0].entry_id, now + 2,
+                                               &requeued, why),
                      BODE_ERR_NOT_FOUND);
 
     /* Drop removes the other one, once. */
-    assert_int_equal(bode_queue_ops_dead_drop(f->r, f->svc.id, d[1].entry_id),
-                     BODE_OK);
-    assert_int_equal(bode_queue_ops_dead_drop(f->r, f->svc.id, d[1].entry_id),
-                     BODE_ERR_NOT_FOUND);
+    assert_int_equal(
+        bode_queue_ops_dead_drop(f->ts.r, f->ts.svc.id, d[1].entry_id),
+        BODE_OK);
+    assert_int_equal(
+        bode_queue_ops_dead_drop(f->ts.r, f->ts.svc.id, d[1].entry_id),
+        BODE_ERR_NOT_FOUND);
     bode_free(d);
-    assert_int_equal(bode_queue_ops_dead_list(f->r, f->svc.id, 10, &d, &n),
-                     BODE_OK);
+    assert_int_equal(
+        bode_queue_ops_dead_list(f->ts.r, f->ts.svc.id, 10, &d, &n), BODE_OK);
     assert_int_equal(n, 0);
     bode_free(d);
 }
@@ -302,13 +278,14 @@ static void test_bode_queue_ops_dead_retry_skips_delivered(void **state)
     assert_int_equal(read_new(f, e), 1);
     /* Delivered first; the dead letter that follows cannot change it. */
     finish(f, &e[0], BODE_STATUS_DELIVERED, now);
-    assert_int_equal(bode_queue_dead(f->r, &e[0], "late", 7, false, now + 1),
+    assert_int_equal(bode_queue_dead(f->ts.r, &e[0], "late", 7, false, now + 1),
                      BODE_OK);
-    assert_int_equal(bode_queue_ops_dead_list(f->r, f->svc.id, 10, &d, &n),
-                     BODE_OK);
+    assert_int_equal(
+        bode_queue_ops_dead_list(f->ts.r, f->ts.svc.id, 10, &d, &n), BODE_OK);
     assert_int_equal(n, 1);
-    assert_int_equal(bode_queue_ops_dead_retry(f->r, f->svc.id, d[0].entry_id,
-                                               now + 2, &requeued, why),
+    assert_int_equal(bode_queue_ops_dead_retry(f->ts.r, f->ts.svc.id,
+                                               d[0].entry_id, now + 2,
+                                               &requeued, why),
                      BODE_OK);
     assert_false(requeued);
     assert_string_equal(why, "delivered");
@@ -337,26 +314,26 @@ static void test_bode_queue_ops_janitor_trims_old_entries(void **state)
     accept_sms(f, id); /* never read: must survive */
 
     /* Nothing is old yet. */
-    assert_int_equal(bode_queue_ops_janitor(f->r, now, 10, &res), BODE_OK);
+    assert_int_equal(bode_queue_ops_janitor(f->ts.r, now, 10, &res), BODE_OK);
     assert_int_equal(res.index_entries, 0);
     assert_int_equal(res.stream_entries, 0);
 
     /* Eight days on, past the 7-day retention. */
-    assert_int_equal(bode_queue_ops_janitor(f->r, now + 8 * DAY_US, 10, &res),
-                     BODE_OK);
+    assert_int_equal(
+        bode_queue_ops_janitor(f->ts.r, now + 8 * DAY_US, 10, &res), BODE_OK);
     assert_int_equal(res.index_entries, 4);
     /* The last delivered entry and the unread one stay. */
     assert_int_equal(res.stream_entries, 2);
-    assert_int_equal(bode_queue_ops_stats(f->r, now, &st), BODE_OK);
+    assert_int_equal(bode_queue_ops_stats(f->ts.r, now, &st), BODE_OK);
     assert_int_equal(st.lanes[BODE_LANE_NORMAL].depth, 2);
     assert_int_equal(read_new(f, e), 1);
     assert_string_equal(e[0].notification_id, id);
 
     memset(&filter, 0, sizeof(filter));
     filter.key_type = BODE_KEY_LIVE;
-    assert_int_equal(
-        bode_store_notification_list(f->r, f->svc.id, &filter, 10, &list, &n),
-        BODE_OK);
+    assert_int_equal(bode_store_notification_list(f->ts.r, f->ts.svc.id,
+                                                  &filter, 10, &list, &n),
+                     BODE_OK);
     assert_int_equal(n, 0);
     bode_free(list);
 
@@ -364,11 +341,11 @@ static void test_bode_queue_ops_janitor_trims_old_entries(void **state)
     {
         int64_t last = 0;
 
-        assert_int_equal(bode_queue_ops_janitor_tick(f->r, now, &last),
+        assert_int_equal(bode_queue_ops_janitor_tick(f->ts.r, now, &last),
                          BODE_OK);
         assert_true(last == now);
-        assert_int_equal(bode_queue_ops_janitor_tick(f->r, now + 1000, &last),
-                         BODE_OK);
+        assert_int_equal(
+            bode_queue_ops_janitor_tick(f->ts.r, now + 1000, &last), BODE_OK);
         assert_true(last == now);
     }
 }

@@ -16,13 +16,10 @@
 #include "bode/queue.h"
 #include "bode/rand.h"
 #include "bode/store.h"
-#include "testredis.h"
+#include "testservice.h"
 
 struct fixture {
-    struct test_redis srv;
-    struct bode_redis *r;
-    struct bode_secretbox *box;
-    struct bode_service svc;
+    struct test_service ts;
     char streams[8][BODE_QUEUE_KEY_SIZE];
     size_t n_streams;
 };
@@ -30,17 +27,8 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    struct bode_secretbox_error e;
-    char key[65];
 
-    memset(key, 'b', 64);
-    key[64] = '\0';
-    if (!f || test_redis_start(&f->srv) ||
-        bode_secretbox_load(key, NULL, &f->box, &e) ||
-        bode_service_defaults(&f->svc, "Queue test"))
-        return -1;
-    f->r = bode_redis_new(f->srv.url, 2000);
-    if (bode_store_service_put(f->r, f->box, &f->svc))
+    if (!f || test_service_start(&f->ts, "Queue test"))
         return -1;
     *state = f;
     return 0;
@@ -50,47 +38,25 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
 
-    bode_redis_free(f->r);
-    bode_secretbox_free(f->box);
-    test_redis_stop(&f->srv, 1);
+    test_service_stop(&f->ts);
     free(f);
     return 0;
 }
 
-/* Accepts one SMS on the normal lane and returns its id. */
 static void accept_sms(struct fixture *f, char *id)
 {
-    struct bode_accept a;
-    struct bode_accept_result res;
-
-    memset(&a, 0, sizeof(a));
-    assert_int_equal(bode_rand_uuid(id), BODE_OK);
-    a.id = id;
-    a.service_id = f->svc.id;
-    a.key_type = BODE_KEY_LIVE;
-    a.key_id = "k";
-    a.channel = BODE_CHANNEL_SMS;
-    a.lane = BODE_LANE_NORMAL;
-    a.template_id = "11111111-1111-1111-1111-111111111111";
-    a.template_version = 1;
-    a.to = "447700900123";
-    a.personalisation = "{}";
-    a.body = "Hello";
-    a.created_at = bode_now_us();
-    a.retention_days = 7;
-    assert_int_equal(bode_store_accept(f->r, &a, &res), BODE_OK);
-    assert_int_equal(res.outcome, BODE_ACCEPT_STORED);
+    assert_int_equal(test_service_accept_sms(&f->ts, id, "{}"), 0);
 }
 
 static void read_new(struct fixture *f, const char *consumer,
                      struct bode_queue_entry *out, size_t *got)
 {
-    assert_int_equal(bode_queue_streams(f->r, BODE_LANE_NORMAL, f->streams, 8,
-                                        &f->n_streams),
+    assert_int_equal(bode_queue_streams(f->ts.r, BODE_LANE_NORMAL, f->streams,
+                                        8, &f->n_streams),
                      BODE_OK);
     assert_int_equal(f->n_streams, 2); /* email and sms */
-    assert_int_equal(bode_queue_read(f->r, f->streams, f->n_streams, consumer,
-                                     10, 0, false, out, 10, got),
+    assert_int_equal(bode_queue_read(f->ts.r, f->streams, f->n_streams,
+                                     consumer, 10, 0, false, out, 10, got),
                      BODE_OK);
 }
 
@@ -99,7 +65,8 @@ static enum bode_status status_of(struct fixture *f, const char *id)
     struct bode_notification n;
     enum bode_status s;
 
-    assert_int_equal(bode_store_notification_get(f->r, f->svc.id, id, &n), 0);
+    assert_int_equal(bode_store_notification_get(f->ts.r, f->ts.svc.id, id, &n),
+                     0);
     s = n.status;
     bode_notification_release(&n);
     return s;
@@ -122,24 +89,24 @@ static void test_bode_queue_claim_guards_against_double_sending(void **state)
     read_new(f, "w1", e, &got);
     assert_int_equal(got, 1);
     assert_string_equal(e[0].notification_id, id);
-    assert_string_equal(e[0].service_id, f->svc.id);
+    assert_string_equal(e[0].service_id, f->ts.svc.id);
 
-    assert_int_equal(
-        bode_queue_claim(f->r, &e[0], "w1", now, 30000000, &claimed, why, &rec),
-        BODE_OK);
+    assert_int_equal(bode_queue_claim(f->ts.r, &e[0], "w1", now, 30000000,
+                                      &claimed, why, &rec),
+                     BODE_OK);
     assert_true(claimed);
     assert_string_equal(rec.id, id);
     assert_int_equal(rec.attempts, 1);
     bode_notification_release(&rec);
     /* Another worker cannot take it while the lease runs. */
-    assert_int_equal(bode_queue_claim(f->r, &e[0], "w2", now + 1, 30000000,
+    assert_int_equal(bode_queue_claim(f->ts.r, &e[0], "w2", now + 1, 30000000,
                                       &claimed, why, &rec),
                      BODE_OK);
     assert_false(claimed);
     assert_string_equal(why, "leased");
 
     memset(&t, 0, sizeof(t));
-    t.service_id = f->svc.id;
+    t.service_id = f->ts.svc.id;
     t.notification_id = id;
     t.entry = &e[0];
     t.worker = "w1";
@@ -148,11 +115,11 @@ static void test_bode_queue_claim_guards_against_double_sending(void **state)
     t.provider_ref = "ref-1";
     t.retention_days = 7;
     t.now = now + 2;
-    assert_int_equal(bode_queue_transition(f->r, &t, &applied), BODE_OK);
+    assert_int_equal(bode_queue_transition(f->ts.r, &t, &applied), BODE_OK);
     assert_true(applied);
     assert_int_equal(status_of(f, id), BODE_STATUS_SENDING);
     /* Past "created": never claimed again, even after the lease. */
-    assert_int_equal(bode_queue_claim(f->r, &e[0], "w2", now + 60000000,
+    assert_int_equal(bode_queue_claim(f->ts.r, &e[0], "w2", now + 60000000,
                                       30000000, &claimed, why, &rec),
                      BODE_OK);
     assert_false(claimed);
@@ -162,14 +129,14 @@ static void test_bode_queue_claim_guards_against_double_sending(void **state)
     t.entry = NULL;
     t.status = BODE_STATUS_DELIVERED;
     t.provider_ref = NULL;
-    assert_int_equal(bode_queue_transition(f->r, &t, &applied), BODE_OK);
+    assert_int_equal(bode_queue_transition(f->ts.r, &t, &applied), BODE_OK);
     assert_true(applied);
     t.status = BODE_STATUS_SENDING;
     t.provider_ref = "ref-1";
-    assert_int_equal(bode_queue_transition(f->r, &t, &applied), BODE_OK);
+    assert_int_equal(bode_queue_transition(f->ts.r, &t, &applied), BODE_OK);
     assert_false(applied);
     t.status = BODE_STATUS_PERMANENT_FAILURE;
-    assert_int_equal(bode_queue_transition(f->r, &t, &applied), BODE_OK);
+    assert_int_equal(bode_queue_transition(f->ts.r, &t, &applied), BODE_OK);
     assert_false(applied);
     assert_int_equal(status_of(f, id), BODE_STATUS_DELIVERED);
 
@@ -178,11 +145,13 @@ static void test_bode_queue_claim_guards_against_double_sending(void **state)
         char nid[BODE_UUID_SIZE];
 
         assert_int_equal(
-            bode_queue_find_ref(f->r, "sandbox", "ref-1", sid, nid), BODE_OK);
+            bode_queue_find_ref(f->ts.r, "sandbox", "ref-1", sid, nid),
+            BODE_OK);
         assert_string_equal(nid, id);
-        assert_string_equal(sid, f->svc.id);
-        assert_int_equal(bode_queue_find_ref(f->r, "sandbox", "nope", sid, nid),
-                         BODE_ERR_NOT_FOUND);
+        assert_string_equal(sid, f->ts.svc.id);
+        assert_int_equal(
+            bode_queue_find_ref(f->ts.r, "sandbox", "nope", sid, nid),
+            BODE_ERR_NOT_FOUND);
     }
 }
 
@@ -201,31 +170,33 @@ static void test_bode_queue_retry_promotes_back_onto_lane(void **state)
     accept_sms(f, id);
     read_new(f, "w1", e, &got);
     assert_int_equal(got, 1);
-    assert_int_equal(bode_queue_claim(f->r, &e[0], "w1", now, 30000000,
+    assert_int_equal(bode_queue_claim(f->ts.r, &e[0], "w1", now, 30000000,
                                       &claimed, NULL, &rec),
                      BODE_OK);
     bode_notification_release(&rec);
     memset(&t, 0, sizeof(t));
-    t.service_id = f->svc.id;
+    t.service_id = f->ts.svc.id;
     t.notification_id = id;
     t.entry = &e[0];
     t.worker = "w1";
     t.retry = true;
     t.retry_at = now + 1000000;
     t.now = now;
-    assert_int_equal(bode_queue_transition(f->r, &t, NULL), BODE_OK);
+    assert_int_equal(bode_queue_transition(f->ts.r, &t, NULL), BODE_OK);
     assert_int_equal(status_of(f, id), BODE_STATUS_CREATED);
     /* Not due yet. */
-    assert_int_equal(bode_queue_promote(f->r, f->svc.id, now, 100, &moved), 0);
+    assert_int_equal(
+        bode_queue_promote(f->ts.r, f->ts.svc.id, now, 100, &moved), 0);
     assert_int_equal(moved, 0);
     assert_int_equal(
-        bode_queue_promote(f->r, f->svc.id, now + 2000000, 100, &moved), 0);
+        bode_queue_promote(f->ts.r, f->ts.svc.id, now + 2000000, 100, &moved),
+        0);
     assert_int_equal(moved, 1);
     read_new(f, "w2", e, &got);
     assert_int_equal(got, 1);
     assert_string_equal(e[0].notification_id, id);
     /* The lease was released by the retry: another worker may claim. */
-    assert_int_equal(bode_queue_claim(f->r, &e[0], "w2", now + 3000000,
+    assert_int_equal(bode_queue_claim(f->ts.r, &e[0], "w2", now + 3000000,
                                       30000000, &claimed, NULL, &rec),
                      BODE_OK);
     assert_true(claimed);
@@ -251,8 +222,8 @@ static void test_bode_queue_autoclaim_and_dead_letters(void **state)
     usleep(30000);
     /* Earlier tests left idle entries of their own; find ours. */
     for (i = 0; i < f->n_streams && !mine; i++) {
-        assert_int_equal(bode_queue_autoclaim(f->r, f->streams[i], "w3", 10, 10,
-                                              e, deliveries, 10, &got),
+        assert_int_equal(bode_queue_autoclaim(f->ts.r, f->streams[i], "w3", 10,
+                                              10, e, deliveries, 10, &got),
                          BODE_OK);
         for (k = 0; k < got && !mine; k++)
             if (strcmp(e[k].notification_id, id) == 0)
@@ -261,13 +232,14 @@ static void test_bode_queue_autoclaim_and_dead_letters(void **state)
     assert_non_null(mine);
     assert_int_equal(deliveries[mine - e], 2);
     assert_int_equal(
-        bode_queue_dead(f->r, mine, "too many", 7, false, bode_now_us()),
+        bode_queue_dead(f->ts.r, mine, "too many", 7, false, bode_now_us()),
         BODE_OK);
     assert_int_equal(status_of(f, id), BODE_STATUS_TECHNICAL_FAILURE);
     snprintf(cmd, sizeof(cmd),
              "test \"$(redis-cli -s %s XLEN 'bode:{s:%s}:dead')\" = 1 && "
              "! redis-cli -s %s XPENDING '%s' workers - + 100 | grep -q '%s'",
-             f->srv.sock, f->svc.id, f->srv.sock, mine->stream, mine->entry_id);
+             f->ts.srv.sock, f->ts.svc.id, f->ts.srv.sock, mine->stream,
+             mine->entry_id);
     assert_int_equal(system(cmd), 0);
 }
 
@@ -282,13 +254,13 @@ static void test_bode_queue_pending_read_returns_own_entries(void **state)
     read_new(f, "restarting", e, &got);
     assert_int_equal(got, 1);
     /* After a restart, "0" gives back what this name had not acked. */
-    assert_int_equal(bode_queue_read(f->r, f->streams, f->n_streams,
+    assert_int_equal(bode_queue_read(f->ts.r, f->streams, f->n_streams,
                                      "restarting", 10, 0, true, e, 10, &got),
                      BODE_OK);
     assert_int_equal(got, 1);
     assert_string_equal(e[0].notification_id, id);
-    assert_int_equal(bode_queue_ack(f->r, &e[0]), BODE_OK);
-    assert_int_equal(bode_queue_read(f->r, f->streams, f->n_streams,
+    assert_int_equal(bode_queue_ack(f->ts.r, &e[0]), BODE_OK);
+    assert_int_equal(bode_queue_read(f->ts.r, f->streams, f->n_streams,
                                      "restarting", 10, 0, true, e, 10, &got),
                      BODE_OK);
     assert_int_equal(got, 0);
@@ -305,7 +277,7 @@ static void test_bode_queue_timeout_after_72_hours(void **state)
 
     accept_sms(f, id);
     memset(&t, 0, sizeof(t));
-    t.service_id = f->svc.id;
+    t.service_id = f->ts.svc.id;
     t.notification_id = id;
     t.worker = "w";
     t.status = BODE_STATUS_SENDING;
@@ -313,22 +285,22 @@ static void test_bode_queue_timeout_after_72_hours(void **state)
     t.provider_ref = "slow-ref";
     t.retention_days = 7;
     t.now = now;
-    assert_int_equal(bode_queue_transition(f->r, &t, NULL), BODE_OK);
+    assert_int_equal(bode_queue_transition(f->ts.r, &t, NULL), BODE_OK);
     /* Within 72 hours of creation nothing happens. */
-    assert_int_equal(
-        bode_queue_timeout(f->r, f->svc.id, now - 72 * hour, 7, false, now, &n),
-        BODE_OK);
+    assert_int_equal(bode_queue_timeout(f->ts.r, f->ts.svc.id, now - 72 * hour,
+                                        7, false, now, &n),
+                     BODE_OK);
     assert_int_equal(n, 0);
     assert_int_equal(status_of(f, id), BODE_STATUS_SENDING);
     /* As if 73 hours had passed. */
-    assert_int_equal(bode_queue_timeout(f->r, f->svc.id, now + hour, 7, false,
-                                        now + 73 * hour, &n),
+    assert_int_equal(bode_queue_timeout(f->ts.r, f->ts.svc.id, now + hour, 7,
+                                        false, now + 73 * hour, &n),
                      BODE_OK);
     assert_true(n >= 1);
     assert_int_equal(status_of(f, id), BODE_STATUS_TEMPORARY_FAILURE);
     /* Final now: never timed out twice. */
-    assert_int_equal(bode_queue_timeout(f->r, f->svc.id, now + 2 * hour, 7,
-                                        false, now + 74 * hour, &n),
+    assert_int_equal(bode_queue_timeout(f->ts.r, f->ts.svc.id, now + 2 * hour,
+                                        7, false, now + 74 * hour, &n),
                      BODE_OK);
     assert_int_equal(n, 0);
 }
@@ -345,7 +317,7 @@ static void test_bode_queue_transition_many_in_one_round_trip(void **state)
     accept_sms(f, a);
     accept_sms(f, b);
     memset(t, 0, sizeof(t));
-    t[0].service_id = t[1].service_id = t[2].service_id = f->svc.id;
+    t[0].service_id = t[1].service_id = t[2].service_id = f->ts.svc.id;
     t[0].notification_id = a;
     t[0].status = BODE_STATUS_DELIVERED;
     t[1].notification_id = b;
@@ -359,13 +331,14 @@ static void test_bode_queue_transition_many_in_one_round_trip(void **state)
     t[2].provider_ref = "late";
     t[0].now = t[1].now = t[2].now = now;
     t[0].retention_days = t[1].retention_days = t[2].retention_days = 7;
-    assert_int_equal(bode_queue_transition_many(f->r, t, 3, applied), BODE_OK);
+    assert_int_equal(bode_queue_transition_many(f->ts.r, t, 3, applied),
+                     BODE_OK);
     assert_true(applied[0]);
     assert_true(applied[1]);
     assert_false(applied[2]);
     assert_int_equal(status_of(f, a), BODE_STATUS_DELIVERED);
     assert_int_equal(status_of(f, b), BODE_STATUS_SENDING);
-    assert_int_equal(bode_queue_transition_many(f->r, t, 0, NULL), BODE_OK);
+    assert_int_equal(bode_queue_transition_many(f->ts.r, t, 0, NULL), BODE_OK);
 }
 
 static void test_bode_queue_claim_many_in_one_round_trip(void **state)
@@ -387,21 +360,21 @@ static void test_bode_queue_claim_many_in_one_round_trip(void **state)
     /* The same entry twice in a batch: only the first claim wins. */
     e[2] = e[0];
     assert_int_equal(
-        bode_queue_claim_many(f->r, e, 3, "batch", now, 30000000, out),
+        bode_queue_claim_many(f->ts.r, e, 3, "batch", now, 30000000, out),
         BODE_OK);
     assert_true(out[0].claimed);
     assert_true(out[1].claimed);
     assert_true(out[2].claimed); /* same owner may renew its own lease */
     assert_int_equal(out[0].rec.attempts, 1);
     assert_int_equal(out[2].rec.attempts, 2);
-    assert_int_equal(
-        bode_queue_claim_many(f->r, e, 2, "other", now + 1, 30000000, out + 3),
-        BODE_OK);
+    assert_int_equal(bode_queue_claim_many(f->ts.r, e, 2, "other", now + 1,
+                                           30000000, out + 3),
+                     BODE_OK);
     assert_false(out[3].claimed);
     assert_string_equal(out[3].skip, "leased");
     for (i = 0; i < 5; i++)
         bode_notification_release(&out[i].rec);
-    assert_int_equal(bode_queue_claim_many(f->r, e, 0, "x", now, 1, out),
+    assert_int_equal(bode_queue_claim_many(f->ts.r, e, 0, "x", now, 1, out),
                      BODE_OK);
 }
 
