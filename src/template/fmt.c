@@ -309,6 +309,8 @@ enum bode_err fmt_smartypants(struct rx_ctx *rx, const char *s, size_t n,
 enum bode_err fmt_space_punct(struct rx_ctx *rx, const char *s, size_t n,
                               struct bode_buf *out)
 {
+    if (!rx_can_match_in(RX_F_SPACE_PUNCT, s, n))
+        return bode_buf_add(out, s, n);
     return rx_sub(rx, RX_F_SPACE_PUNCT, s, n, "\\1", out);
 }
 
@@ -366,9 +368,8 @@ enum bode_err fmt_nice_typography(struct rx_ctx *rx, const char *s, size_t n,
         pipe_swap(&p);
         err = email_quotes(rx, bode_buf_str(p.cur), p.cur->len, p.next);
     }
-    if (!err && !memchr(bode_buf_str(p.next), '-', p.next->len) &&
-        !memmem(bode_buf_str(p.next), p.next->len, "\342\200\223", 3) &&
-        !memmem(bode_buf_str(p.next), p.next->len, "\342\200\224", 3))
+    if (!err &&
+        !rx_can_match_in(RX_F_HYPHENS, bode_buf_str(p.next), p.next->len))
         err = bode_buf_add(out, bode_buf_str(p.next), p.next->len);
     else if (!err)
         err = rx_sub(rx, RX_F_HYPHENS, bode_buf_str(p.next), p.next->len,
@@ -380,6 +381,8 @@ enum bode_err fmt_nice_typography(struct rx_ctx *rx, const char *s, size_t n,
 enum bode_err fmt_unlink_govuk(struct rx_ctx *rx, const char *s, size_t n,
                                struct bode_buf *out)
 {
+    if (!rx_can_match_in(RX_F_GOVUK, s, n))
+        return bode_buf_add(out, s, n);
     return rx_sub(rx, RX_F_GOVUK, s, n, "\\1\\2\\3." ZWSP "\\4", out);
 }
 

@@ -711,6 +711,8 @@ static enum bode_err block_parse(struct md *m, const char *s, size_t n,
         bool matched = false;
 
         for (i = 0; i < nrules; i++) {
+            if (!rx_can_match_at(rule_rx[rules[i]], t, len))
+                continue;
             r = rx_match(m->rx, rule_rx[rules[i]], t, len, 0, &mm);
             if (r < 0)
                 return m->rx->err;

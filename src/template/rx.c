@@ -738,6 +738,27 @@ static void first_range(struct rx_prog *p, uint32_t lo, uint32_t hi)
             first_byte(p, c);
 }
 
+static bool match_class(const struct cls *c, uint32_t cp, bool icase);
+
+/* Adds the bytes a character of class c can begin with: exactly for
+ * ASCII, and every UTF-8 lead byte whenever the class (negated, with \w
+ * \s \d, a range past ASCII, or case folding) may match beyond ASCII. */
+static void class_first(struct rx_prog *p, const struct cls *c)
+{
+    bool icase = (p->flags & RXF_I) != 0;
+    bool wide = c->neg || c->cats || icase;
+    uint32_t b;
+    uint32_t i;
+
+    for (b = 0; b < 0x80; b++)
+        if (match_class(c, b, icase))
+            first_byte(p, b);
+    for (i = 0; i < c->nranges && !wide; i++)
+        wide = ranges[c->first + i].hi >= 0x80;
+    if (wide)
+        first_range(p, 0x80, 0x80);
+}
+
 /* Works out which bytes a match can begin with by walking the program
  * from pc until instructions that consume; sets any_first when it cannot
  * tell. Depth-limited: patterns are small and loops always consume. */
@@ -770,19 +791,9 @@ static void first_set(struct rx_prog *p, int pc, int depth)
             if (p->flags & RXF_I)
                 first_range(p, 0x80, 0x80);
             return;
-        case OP_CLASS: {
-            const struct cls *c = &classes[in->c];
-            uint32_t i;
-
-            if (c->neg || c->cats || (p->flags & RXF_I)) {
-                p->any_first = true;
-                return;
-            }
-            for (i = 0; i < c->nranges; i++)
-                first_range(p, ranges[c->first + i].lo,
-                            ranges[c->first + i].hi);
+        case OP_CLASS:
+            class_first(p, &classes[in->c]);
             return;
-        }
         case OP_ANY:
         case OP_ANYNL:
         case OP_BACKREF:

@@ -58,6 +58,13 @@ void rx_ctx_release(struct rx_ctx *c);
 int rx_match(struct rx_ctx *c, enum rx_id id, const char *s, size_t n,
              size_t pos, struct rx_m *m);
 
+/* Cheap tests (rx_quick.c) that answer false only when pattern id cannot
+ * match: rx_can_match_at for a match starting at s[0] (as rx_match at 0),
+ * rx_can_match_in for one anywhere in s[0..n) (as rx_search from 0).
+ * Patterns without a test answer true. */
+bool rx_can_match_at(enum rx_id id, const char *s, size_t n);
+bool rx_can_match_in(enum rx_id id, const char *s, size_t n);
+
 /* Like rx_match but tries every start from pos on (re.search). */
 int rx_search(struct rx_ctx *c, enum rx_id id, const char *s, size_t n,
               size_t pos, struct rx_m *m);
