@@ -110,7 +110,11 @@ int main(int argc, char **argv)
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc) {
-            n = atol(argv[++i]);
+            char *end;
+
+            n = strtol(argv[++i], &end, 10);
+            if (*end)
+                n = 0;
         } else if (strcmp(argv[i], "--template") == 0 && i + 1 < argc) {
             file = argv[++i];
         } else {
