@@ -20,7 +20,7 @@
 #include "bode/err.h"
 
 #define BODE_METRIC_MAX_LABELS 4
-#define BODE_METRIC_MAX_BUCKETS 16
+#define BODE_METRIC_MAX_BUCKETS 24
 /* Longest label value kept; longer values are cut. */
 #define BODE_METRIC_LABEL_SIZE 64
 

@@ -40,13 +40,17 @@ enum bode_err bode_queue_streams(struct bode_redis *r, enum bode_lane lane,
 
 /* XREADGROUP for consumer over keys: new entries (">"), or this
  * consumer's own pending entries when pending is true (after a restart).
- * Up to count per stream; blocks up to block_ms when block_ms > 0. Fills
- * out (up to max) and *got. */
+ * Up to count per stream but never more than max in all, since an entry
+ * Redis hands out and the caller never sees would sit pending until the
+ * visibility timeout: count is lowered to fit, and with more streams than
+ * max, only max streams are read, starting at *cursor (which advances so
+ * every stream gets its turn; NULL starts at the first). Blocks up to
+ * block_ms when block_ms > 0. Fills out and *got. */
 enum bode_err bode_queue_read(struct bode_redis *r,
                               char (*keys)[BODE_QUEUE_KEY_SIZE], size_t n,
                               const char *consumer, long count, long block_ms,
                               bool pending, struct bode_queue_entry *out,
-                              size_t max, size_t *got);
+                              size_t max, size_t *cursor, size_t *got);
 
 /* Takes over up to count entries of stream idle longer than min_idle_ms
  * (their worker died), with how often each has now been delivered in

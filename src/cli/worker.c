@@ -22,7 +22,7 @@ static int start_metrics(const struct bode_config *cfg,
                          struct bode_config *mcfg, struct bode_api_ctx *api,
                          struct bode_worker *w, struct bode_http_server **out)
 {
-    enum bode_err err;
+    enum bode_err err = BODE_ERR_NOMEM;
     char why[160];
 
     *out = NULL;
@@ -35,8 +35,11 @@ static int start_metrics(const struct bode_config *cfg,
     api->cfg = mcfg;
     api->metrics_only = true;
     api->metrics = bode_metrics_new(METRICS_MAX_SERIES);
-    if (!api->metrics || bode_worker_metrics_declare(api->metrics)) {
-        bode_log_msg(BODE_LOG_ERROR, "out of memory");
+    if (api->metrics)
+        err = bode_worker_metrics_declare(api->metrics);
+    if (err) {
+        bode_log(BODE_LOG_ERROR, "cannot declare the worker's metrics",
+                 BODE_LOG_S("error", bode_err_str(err)));
         return BODE_EXIT_FAIL;
     }
     *out = bode_http_start(mcfg, api, &err, why, sizeof(why));

@@ -363,6 +363,8 @@ struct bode_http_server *bode_http_start(const struct bode_config *cfg,
     struct sockaddr_storage addr;
     const union MHD_DaemonInfo *info;
     unsigned int flags;
+    enum MHD_OPTION pool_opt;
+    unsigned int pool_val;
     bool v6 = false;
 
     if (parse_listen(cfg, &addr, &v6)) {
@@ -384,16 +386,25 @@ struct bode_http_server *bode_http_start(const struct bode_config *cfg,
     flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (v6)
         flags |= MHD_USE_IPv6;
+    /* One thread means no pool, and MHD warns about a pool size of 0 or 1,
+     * so that slot then repeats the connection timeout instead. */
+    if (cfg->threads > 1) {
+        pool_opt = MHD_OPTION_THREAD_POOL_SIZE;
+        pool_val = (unsigned int)cfg->threads;
+    } else {
+        pool_opt = MHD_OPTION_CONNECTION_TIMEOUT;
+        pool_val = (unsigned int)cfg->conn_timeout;
+    }
     s->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s,
         /* The logger must come first to catch messages about the rest. */
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned int)cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)cfg->conn_timeout, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned int)cfg->conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned int)cfg->per_ip_limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+        (struct sockaddr *)&addr, pool_opt, pool_val,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->conn_timeout,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->conn_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->per_ip_limit,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 #if MHD_VERSION >= 0x00097701

@@ -128,7 +128,7 @@ enum bode_err bode_queue_read(struct bode_redis *r,
                               char (*keys)[BODE_QUEUE_KEY_SIZE], size_t n,
                               const char *consumer, long count, long block_ms,
                               bool pending, struct bode_queue_entry *out,
-                              size_t max, size_t *got)
+                              size_t max, size_t *cursor, size_t *got)
 {
     const char *argv[2 * 512 + 12];
     size_t lens[2 * 512 + 12];
@@ -141,8 +141,19 @@ enum bode_err bode_queue_read(struct bode_redis *r,
     size_t j;
 
     *got = 0;
-    if (n == 0)
+    if (n == 0 || max == 0 || count <= 0)
         return BODE_OK;
+    if (n > max) {
+        size_t first = cursor ? (*cursor)++ % n : 0;
+
+        /* A window of max streams; one that runs past the end takes the
+         * last max instead, so every window is full. */
+        keys += first + max <= n ? first : n - max;
+        n = max;
+        count = 1;
+    } else if ((size_t)count * n > max) {
+        count = (long)(max / n);
+    }
     if (n > 512)
         n = 512;
     snprintf(count_s, sizeof(count_s), "%ld", count);

@@ -40,6 +40,7 @@ struct bode_callbacks {
     size_t in_flight;
     char (*streams)[BODE_QUEUE_KEY_SIZE];
     size_t n_streams;
+    size_t window; /* where the next read starts (bode_queue_read) */
     char (*services)[BODE_UUID_SIZE];
     size_t n_services;
     int64_t refreshed;
@@ -298,6 +299,11 @@ static void collect(struct bode_callbacks *c)
     }
 }
 
+bool bode_callbacks_idle(const struct bode_callbacks *c)
+{
+    return c->in_flight == 0;
+}
+
 void bode_callbacks_step(struct bode_callbacks *c, int64_t now, bool draining)
 {
     struct bode_queue_entry batch[MAX_IN_FLIGHT];
@@ -323,7 +329,7 @@ void bode_callbacks_step(struct bode_callbacks *c, int64_t now, bool draining)
     if (!draining && c->in_flight < MAX_IN_FLIGHT && c->n_streams) {
         if (bode_queue_read(c->r, c->streams, c->n_streams, c->consumer,
                             (long)(MAX_IN_FLIGHT - c->in_flight), 0, false,
-                            batch, MAX_IN_FLIGHT - c->in_flight,
+                            batch, MAX_IN_FLIGHT - c->in_flight, &c->window,
                             &got) == BODE_OK)
             for (i = 0; i < got; i++)
                 launch(c, &batch[i]);

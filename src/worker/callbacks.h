@@ -26,6 +26,10 @@ void bode_callbacks_free(struct bode_callbacks *c);
  * outcomes. When draining, only finishes what is in flight. */
 void bode_callbacks_step(struct bode_callbacks *c, int64_t now, bool draining);
 
+/* True when no callback request is in flight (the worker may then wait in
+ * Redis for new work without delaying one). */
+bool bode_callbacks_idle(const struct bode_callbacks *c);
+
 size_t bode_callbacks_in_flight(const struct bode_callbacks *c);
 
 /* Counts callback results in m (borrowed; NULL: none). */

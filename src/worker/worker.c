@@ -26,6 +26,9 @@
 #define BREAKER_FAILURES 5
 #define BREAKER_COOLDOWN_US (30LL * 1000000)
 #define TIMEOUT_EVERY_US (60LL * 1000000)
+#define READ_ROUNDS 8
+#define IDLE_POLL_MS 5
+#define IDLE_BLOCK_MS 50
 /* Notify's SENDING_NOTIFICATIONS_TIMEOUT_PERIOD. */
 #define SENDING_TIMEOUT_US (72LL * 3600 * 1000000)
 
@@ -41,6 +44,10 @@ struct bode_worker {
     struct template_slot templates[TEMPLATE_SLOTS];
     char (*streams[BODE_LANE__COUNT])[BODE_QUEUE_KEY_SIZE];
     size_t n_streams[BODE_LANE__COUNT];
+    size_t window[BODE_LANE__COUNT];           /* where the next read starts */
+    char (*idle_streams)[BODE_QUEUE_KEY_SIZE]; /* every lane's, in order */
+    size_t n_idle_streams;
+    size_t idle_window;
     char (*service_ids)[BODE_UUID_SIZE];
     size_t n_services;
     int64_t streams_at;
@@ -133,6 +140,7 @@ struct bode_worker *bode_worker_new(const struct bode_config *cfg,
     w->service_ids = bode_calloc(MAX_STREAMS, sizeof(*w->service_ids));
     for (i = 0; i < BODE_LANE__COUNT; i++)
         w->streams[i] = bode_calloc(MAX_STREAMS, sizeof(*w->streams[i]));
+    w->idle_streams = bode_calloc(MAX_STREAMS, sizeof(*w->idle_streams));
     w->callbacks =
         w->redis ? bode_callbacks_new(cfg, box, w->redis, name) : NULL;
     /* Two per job at most (a test key's sending, then its outcome). */
@@ -140,7 +148,7 @@ struct bode_worker *bode_worker_new(const struct bode_config *cfg,
     w->pending = bode_calloc(w->max_pending, sizeof(*w->pending));
     if (!w->callbacks || !w->pending || !w->multi || !w->jobs || !w->batch ||
         !w->deliveries || !w->service_ids || !w->streams[0] || !w->streams[1] ||
-        !w->streams[2])
+        !w->streams[2] || !w->idle_streams)
         goto nomem;
     if (make_providers(w, BODE_CHANNEL_EMAIL, cfg->email_providers, why,
                        why_size) ||
@@ -200,6 +208,7 @@ void bode_worker_free(struct bode_worker *w)
         curl_multi_cleanup(w->multi);
     for (i = 0; i < BODE_LANE__COUNT; i++)
         bode_free(w->streams[i]);
+    bode_free(w->idle_streams);
     bode_free(w->service_ids);
     bode_free(w->jobs);
     bode_free(w->batch);
@@ -812,11 +821,42 @@ static enum bode_err refresh_streams(struct bode_worker *w, int64_t now)
                                       &w->n_services);
     if (w->n_services > MAX_STREAMS)
         w->n_services = MAX_STREAMS;
-    for (lane = 0; lane < BODE_LANE__COUNT; lane++)
-        if (w->n_streams[lane] > MAX_STREAMS)
-            w->n_streams[lane] = MAX_STREAMS;
+    w->n_idle_streams = 0;
+    for (lane = 0; lane < BODE_LANE__COUNT; lane++) {
+        size_t k = w->n_streams[lane];
+
+        if (k > MAX_STREAMS)
+            k = w->n_streams[lane] = MAX_STREAMS;
+        if (k > MAX_STREAMS - w->n_idle_streams)
+            k = MAX_STREAMS - w->n_idle_streams;
+        memcpy(w->idle_streams + w->n_idle_streams, w->streams[lane],
+               k * sizeof(*w->idle_streams));
+        w->n_idle_streams += k;
+    }
     if (!err)
         w->streams_at = now;
+    return err;
+}
+
+/* With nothing in flight and nothing queued, waits in Redis for the next
+ * entry on any lane (order does not matter without a backlog), so new
+ * work starts at once instead of at the next poll. */
+static enum bode_err read_idle(struct bode_worker *w, size_t *taken)
+{
+    size_t got = 0;
+    long block_ms = w->cfg->redis_timeout_ms / 2;
+    enum bode_err err;
+
+    if (block_ms > IDLE_BLOCK_MS)
+        block_ms = IDLE_BLOCK_MS;
+    if (w->n_idle_streams == 0 || block_ms < 1 || free_jobs(w) == 0)
+        return BODE_OK;
+    err = bode_queue_read(w->redis, w->idle_streams, w->n_idle_streams, w->name,
+                          1, block_ms, false, w->batch, free_jobs(w),
+                          &w->idle_window, &got);
+    if (!err)
+        take(w, w->batch, got, NULL);
+    *taken += got;
     return err;
 }
 
@@ -826,20 +866,38 @@ static size_t room(const struct bode_worker *w)
                                                     : w->n_jobs - w->in_flight;
 }
 
+/* Reads up to count entries per stream of one lane, never more in all
+ * than there are free jobs (see bode_queue_read). */
 static enum bode_err read_lane(struct bode_worker *w, enum bode_lane lane,
                                long count, bool pending, size_t *taken)
 {
     size_t got = 0;
-    size_t space = room(w);
+    size_t space = room(w) < free_jobs(w) ? room(w) : free_jobs(w);
     enum bode_err err;
 
-    if (space == 0 || count <= 0 || w->n_streams[lane] == 0)
-        return BODE_OK;
     err = bode_queue_read(w->redis, w->streams[lane], w->n_streams[lane],
-                          w->name, count, 0, pending, w->batch, space, &got);
+                          w->name, count, 0, pending, w->batch, space,
+                          &w->window[lane], &got);
     if (!err)
         take(w, w->batch, got, NULL);
     *taken += got;
+    return err;
+}
+
+/* One round of reads: priority first; bulk gets a quarter of normal's
+ * share so it moves but never starves normal. */
+static enum bode_err read_round(struct bode_worker *w, long batch,
+                                size_t *taken)
+{
+    enum bode_err err;
+    size_t before = *taken;
+
+    err = read_lane(w, BODE_LANE_PRIORITY, batch, false, taken);
+    if (!err && *taken - before < (size_t)batch)
+        err = read_lane(w, BODE_LANE_NORMAL, batch, false, taken);
+    if (!err)
+        err = read_lane(w, BODE_LANE_BULK, batch / 4 > 0 ? batch / 4 : 1, false,
+                        taken);
     return err;
 }
 
@@ -954,6 +1012,8 @@ enum bode_err bode_worker_step(struct bode_worker *w, int wait_ms)
     int64_t now = bode_now_us();
     size_t taken = 0;
     int running = 0;
+    int round;
+    bool idle;
     long batch = w->cfg->worker_batch;
     enum bode_err err;
 
@@ -976,21 +1036,28 @@ enum bode_err bode_worker_step(struct bode_worker *w, int wait_ms)
         err = bode_queue_ops_janitor_tick(w->redis, now, &w->janitor_at);
     if (!err)
         err = autoclaim(w, now);
-    /* Priority first; bulk gets a quarter of normal's share so it moves
-     * but never starves normal. */
-    if (!err)
-        err = read_lane(w, BODE_LANE_PRIORITY, batch, false, &taken);
-    if (!err && taken < (size_t)batch)
-        err = read_lane(w, BODE_LANE_NORMAL, batch, false, &taken);
-    if (!err)
-        err = read_lane(w, BODE_LANE_BULK, batch / 4 > 0 ? batch / 4 : 1, false,
-                        &taken);
+    /* Keep reading while the lanes hand out full rounds and jobs are
+     * free, so a backlog fills the worker without waiting for replies. */
+    for (round = 0; !err && round < READ_ROUNDS; round++) {
+        size_t before = taken;
+
+        err = read_round(w, batch, &taken);
+        if (taken - before < (size_t)batch || room(w) == 0)
+            break;
+    }
+    idle = !err && !taken && w->in_flight == 0 && !w->draining &&
+           bode_callbacks_idle(w->callbacks);
+    if (idle)
+        err = read_idle(w, &taken);
     report_redis(w, err);
     curl_multi_perform(w->multi, &running);
     collect(w);
-    if (w->in_flight || !taken)
+    /* With free jobs, look at the queue again soon: new work waits at
+     * most IDLE_POLL_MS. Full, only a reply can make room. */
+    if (!idle && (w->in_flight || !taken))
         curl_multi_poll(w->multi, NULL, 0,
-                        w->in_flight ? wait_ms : (wait_ms < 50 ? wait_ms : 50),
+                        room(w) == 0 || wait_ms < IDLE_POLL_MS ? wait_ms
+                                                               : IDLE_POLL_MS,
                         NULL);
     curl_multi_perform(w->multi, &running);
     collect(w);

@@ -60,7 +60,7 @@ static size_t read_new(struct fixture *f, struct bode_queue_entry *out)
                                         8, &f->n_streams),
                      BODE_OK);
     assert_int_equal(bode_queue_read(f->ts.r, f->streams, f->n_streams, "w1",
-                                     10, 0, false, out, 10, &got),
+                                     10, 0, false, out, 10, NULL, &got),
                      BODE_OK);
     return got;
 }

@@ -56,7 +56,8 @@ static void read_new(struct fixture *f, const char *consumer,
                      BODE_OK);
     assert_int_equal(f->n_streams, 2); /* email and sms */
     assert_int_equal(bode_queue_read(f->ts.r, f->streams, f->n_streams,
-                                     consumer, 10, 0, false, out, 10, got),
+                                     consumer, 10, 0, false, out, 10, NULL,
+                                     got),
                      BODE_OK);
 }
 
@@ -255,13 +256,15 @@ static void test_bode_queue_pending_read_returns_own_entries(void **state)
     assert_int_equal(got, 1);
     /* After a restart, "0" gives back what this name had not acked. */
     assert_int_equal(bode_queue_read(f->ts.r, f->streams, f->n_streams,
-                                     "restarting", 10, 0, true, e, 10, &got),
+                                     "restarting", 10, 0, true, e, 10, NULL,
+                                     &got),
                      BODE_OK);
     assert_int_equal(got, 1);
     assert_string_equal(e[0].notification_id, id);
     assert_int_equal(bode_queue_ack(f->ts.r, &e[0]), BODE_OK);
     assert_int_equal(bode_queue_read(f->ts.r, f->streams, f->n_streams,
-                                     "restarting", 10, 0, true, e, 10, &got),
+                                     "restarting", 10, 0, true, e, 10, NULL,
+                                     &got),
                      BODE_OK);
     assert_int_equal(got, 0);
 }
@@ -378,6 +381,50 @@ static void test_bode_queue_claim_many_in_one_round_trip(void **state)
                      BODE_OK);
 }
 
+/* A read never leaves entries delivered to the consumer that it did not
+ * return: those would wait out the visibility timeout. */
+static void test_bode_queue_read_never_takes_more_than_max(void **state)
+{
+    struct fixture *f = *state;
+    struct bode_queue_entry e[10];
+    char id[BODE_UUID_SIZE];
+    size_t got = 0;
+    size_t total = 0;
+    size_t cursor = 0;
+    int i;
+
+    for (i = 0; i < 6; i++)
+        accept_sms(f, id);
+    assert_int_equal(bode_queue_streams(f->ts.r, BODE_LANE_NORMAL, f->streams,
+                                        8, &f->n_streams),
+                     BODE_OK);
+    assert_int_equal(bode_queue_read(f->ts.r, f->streams, f->n_streams, "m1",
+                                     10, 0, false, e, 3, NULL, &got),
+                     BODE_OK);
+    /* count lowered to 3 / 2 streams = 1 each; the email stream is empty */
+    assert_int_equal(got, 1);
+    /* Everything delivered to m1 is exactly what it was given. */
+    assert_int_equal(bode_queue_read(f->ts.r, f->streams, f->n_streams, "m1",
+                                     10, 0, true, e, 10, NULL, &got),
+                     BODE_OK);
+    assert_int_equal(got, 1);
+    /* More streams than room: one stream per call, each in turn, until the
+     * rest (5, counting the sms read above) is read. */
+    for (i = 0; i < 20 && total < 5; i++) {
+        assert_int_equal(bode_queue_read(f->ts.r, f->streams, f->n_streams,
+                                         "m2", 10, 0, false, e, 1, &cursor,
+                                         &got),
+                         BODE_OK);
+        assert_true(got <= 1);
+        total += got;
+    }
+    assert_int_equal(total, 5);
+    assert_int_equal(bode_queue_read(f->ts.r, f->streams, f->n_streams, "m2",
+                                     10, 0, true, e, 10, NULL, &got),
+                     BODE_OK);
+    assert_int_equal(got, 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_bode_queue_timeout_after_72_hours),
         cmocka_unit_test(test_bode_queue_transition_many_in_one_round_trip),
         cmocka_unit_test(test_bode_queue_claim_many_in_one_round_trip),
+        cmocka_unit_test(test_bode_queue_read_never_takes_more_than_max),
     };
 
     signal(SIGPIPE, SIG_IGN);
