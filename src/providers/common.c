@@ -266,6 +266,11 @@ enum bode_err prov_easy_post(struct bode_delivery *d, struct prov_attempt *a,
         rc = curl_easy_setopt(
             e, CURLOPT_CONNECTTIMEOUT_MS,
             timeout_ms < CONNECT_TIMEOUT_MS ? timeout_ms : CONNECT_TIMEOUT_MS);
+    /* Providers answer with a few hundred bytes; libcurl's 16 KiB default
+     * receive buffer per transfer would be most of a busy worker's memory
+     * (hundreds of requests in flight). */
+    if (!rc)
+        rc = curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 1024L);
     if (!rc)
         rc = curl_easy_setopt(e, CURLOPT_USERAGENT, "bode/" BODE_VERSION);
     if (!rc)

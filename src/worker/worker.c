@@ -453,6 +453,19 @@ static void retry_job(struct bode_worker *w, struct job *j, long retry_after,
 }
 
 static bool start_provider(struct bode_worker *w, struct job *j, int from);
+static const char *prepare(struct bode_worker *w, struct job *j, int64_t now);
+
+/* Once a provider holds its own copy of the message, the rendered one is
+ * dropped: with hundreds of requests in flight it would be most of the
+ * worker's memory. A failover renders it again. */
+static void drop_rendered(struct job *j)
+{
+    bode_buf_release(&j->subject);
+    bode_buf_release(&j->html);
+    bode_buf_release(&j->text);
+    bode_buf_release(&j->sms);
+    j->rendered = false;
+}
 
 static void finish_job(struct bode_worker *w, struct job *j,
                        const struct bode_provider_result *res)
@@ -498,7 +511,9 @@ static void finish_job(struct bode_worker *w, struct job *j,
             bode_buf_reset(&j->d.response);
             j->d.easy = NULL;
             j->d.data = NULL;
-            if (start_provider(w, j, j->provider + 1))
+            if (!j->rendered && !prepare(w, j, now))
+                j->rendered = true;
+            if (j->rendered && start_provider(w, j, j->provider + 1))
                 return;
         }
         retry_job(w, j, res->retry_after_s, res->detail);
@@ -580,6 +595,7 @@ static bool start_provider(struct bode_worker *w, struct job *j, int from)
         }
         w->in_flight++;
         j->in_multi = true;
+        drop_rendered(j);
         return true;
     }
     j->provider = -1;
@@ -642,13 +658,33 @@ static enum bode_err render(struct bode_worker *w, struct job *j,
     return err;
 }
 
+/* Renders j's message from its template version and personalisation.
+ * Returns NULL, or why it cannot be rendered. */
+static const char *prepare(struct bode_worker *w, struct job *j, int64_t now)
+{
+    const struct bode_tmpl *t = get_template(w, &j->rec, now);
+    json_t *pers = json_loads(
+        j->rec.personalisation ? j->rec.personalisation : "{}", 0, NULL);
+    const char *why = NULL;
+
+    if (!t)
+        why = "template version unavailable";
+    else if (!pers)
+        why = "personalisation unreadable";
+    else if (render(w, j, t, pers))
+        why = "cannot render";
+    json_decref(pers);
+    if (!why)
+        snprintf(j->from, sizeof(j->from), "%s@%s", j->svc.email_from,
+                 j->svc.email_domain);
+    return why;
+}
+
 static void deliver(struct bode_worker *w, struct job *j)
 {
     const struct bode_service *svc;
-    const struct bode_tmpl *t;
-    json_t *pers = NULL;
     int64_t now = bode_now_us();
-    enum bode_err err;
+    const char *why;
 
     svc = get_service(w, j->rec.service_id, now);
     if (!svc) {
@@ -664,29 +700,16 @@ static void deliver(struct bode_worker *w, struct job *j)
         simulate(w, j);
         goto done;
     }
-    t = get_template(w, &j->rec, now);
-    pers = json_loads(j->rec.personalisation ? j->rec.personalisation : "{}", 0,
-                      NULL);
-    if (!t || !pers) {
-        fail_job(w, j, BODE_STATUS_TECHNICAL_FAILURE,
-                 !t ? "template version unavailable"
-                    : "personalisation unreadable");
+    why = prepare(w, j, now);
+    if (why) {
+        fail_job(w, j, BODE_STATUS_TECHNICAL_FAILURE, why);
         goto done;
     }
-    err = render(w, j, t, pers);
-    json_decref(pers);
-    pers = NULL;
-    if (err) {
-        fail_job(w, j, BODE_STATUS_TECHNICAL_FAILURE, "cannot render");
-        goto done;
-    }
-    snprintf(j->from, sizeof(j->from), "%s@%s", j->svc.email_from,
-             j->svc.email_domain);
+    j->rendered = true;
     if (start_provider(w, j, 0))
         return;
     retry_job(w, j, 0, "no provider available");
 done:
-    json_decref(pers);
     job_release(w, j);
 }
 

@@ -53,6 +53,7 @@ struct job {
     struct bode_delivery d;
     int provider;  /* index into the channel's provider list */
     bool in_multi; /* d.easy is on the multi handle */
+    bool rendered; /* subject, html, text or sms hold the message */
     /* Rendered content; the message points into these. */
     struct bode_buf subject;
     struct bode_buf html;

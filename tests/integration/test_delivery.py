@@ -276,10 +276,13 @@ class DeliveryTest(unittest.TestCase):
     def test_failover_to_the_next_provider(self):
         self.gw.mode = "down"
         self.worker(BODE_SMS_PROVIDERS="http,sandbox")
-        nid = self.send(self.live, "sms", "07700900123", {"code": "1"})
+        nid = self.send(self.live, "sms", "07700900123", {"code": "5150"})
         self.wait_status(self.live, nid, "delivered")
         self.assertEqual(self.gw.count(nid), 1)
         self.assertEqual([m["id"] for m in self.outbox_lines()], [nid])
+        # The worker drops its rendered copy once a provider holds one; the
+        # next provider must still get the whole message.
+        self.assertIn("5150", self.outbox_lines()[0]["sms_text"])
 
     def test_temporary_errors_are_retried(self):
         self.gw.mode = "down"
