@@ -5,6 +5,8 @@
 
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,7 +14,6 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "bode/base64.h"
 
@@ -340,26 +341,73 @@ out:
     return rc;
 }
 
+/* Every API request verifies a token, and OpenSSL 3's one-shot HMAC()
+ * looks up its algorithms on each call (a measurable share of a request's
+ * CPU). SHA-256 is fetched once for the process and HMAC (RFC 2104) is
+ * built on it; tests/unit/test_jwt.c checks RFC 4231's vectors. */
+#define SHA256_BLOCK 64
+
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static bool digest2(EVP_MD_CTX *ctx, const void *a, size_t alen, const void *b,
+                    size_t blen, unsigned char *out)
+{
+    unsigned int n = 0;
+
+    return EVP_DigestInit_ex2(ctx, sha256_md, NULL) &&
+           EVP_DigestUpdate(ctx, a, alen) && EVP_DigestUpdate(ctx, b, blen) &&
+           EVP_DigestFinal_ex(ctx, out, &n) && n == BODE_JWT_SIG_LEN;
+}
+
 enum bode_err bode_jwt_hmac_sha256(const void *key, size_t key_len,
                                    const void *data, size_t len,
                                    unsigned char out[BODE_JWT_SIG_LEN])
 {
-    static const unsigned char no_key[1] = {0};
-    unsigned int out_len = 0;
+    unsigned char k0[SHA256_BLOCK];
+    unsigned char pad[SHA256_BLOCK];
+    unsigned char inner[BODE_JWT_SIG_LEN];
+    EVP_MD_CTX *ctx = NULL;
+    enum bode_err err = BODE_ERR_PERMANENT;
+    size_t i;
 
-    if (key_len > INT_MAX)
-        return BODE_ERR_INVALID;
-    if (!key || key_len == 0)
-        key = no_key;
-    if (!data)
-        data = no_key;
-    if (!HMAC(EVP_sha256(), key, (int)key_len, data, len, out, &out_len) ||
-        out_len != BODE_JWT_SIG_LEN) {
+    if (pthread_once(&sha256_once, fetch_sha256) != 0 || !sha256_md)
+        goto out;
+    ctx = EVP_MD_CTX_new();
+    if (!ctx)
+        goto out;
+    memset(k0, 0, sizeof(k0));
+    if (key_len > SHA256_BLOCK) {
+        if (!digest2(ctx, key, key_len, "", 0, k0))
+            goto out;
+    } else if (key_len > 0) {
+        memcpy(k0, key, key_len);
+    }
+    for (i = 0; i < SHA256_BLOCK; i++)
+        pad[i] = k0[i] ^ 0x36;
+    if (!digest2(ctx, pad, sizeof(pad), data ? data : "", data ? len : 0,
+                 inner))
+        goto out;
+    for (i = 0; i < SHA256_BLOCK; i++)
+        pad[i] = k0[i] ^ 0x5c;
+    if (!digest2(ctx, pad, sizeof(pad), inner, sizeof(inner), out))
+        goto out;
+    err = BODE_OK;
+out:
+    if (err) {
         ERR_clear_error();
         OPENSSL_cleanse(out, BODE_JWT_SIG_LEN);
-        return BODE_ERR_PERMANENT;
     }
-    return BODE_OK;
+    OPENSSL_cleanse(k0, sizeof(k0));
+    OPENSSL_cleanse(pad, sizeof(pad));
+    OPENSSL_cleanse(inner, sizeof(inner));
+    EVP_MD_CTX_free(ctx);
+    return err;
 }
 
 bool bode_jwt_verify(const struct bode_jwt *jwt, const void *secret,
