@@ -1,6 +1,9 @@
 /* `bode worker`: runs the delivery loop until SIGINT or SIGTERM, then
  * finishes or hands back what is in flight. */
 #include <curl/curl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,11 +12,13 @@
 #include "bode/http.h"
 #include "bode/log.h"
 #include "bode/metrics.h"
+#include "bode/model.h"
 #include "bode/signals.h"
 #include "bode/worker.h"
 #include "cli.h"
 
 #define METRICS_MAX_SERIES 1024
+#define TRIM_EVERY_US (60LL * 1000000)
 
 /* The worker's own /metrics listener on BODE_WORKER_METRICS_PORT, with one
  * HTTP thread; mcfg and api are the caller's and must outlive the server.
@@ -55,6 +60,23 @@ static int start_metrics(const struct bode_config *cfg,
     return -1;
 }
 
+/* A burst of requests in flight grows the heap, and glibc keeps the
+ * freed memory; giving it back once a minute keeps a long-running
+ * worker's RSS at what it uses, not at its busiest moment. */
+static void trim_heap(int64_t *at)
+{
+#ifdef __GLIBC__
+    int64_t now = bode_now_us();
+
+    if (now - *at < TRIM_EVERY_US)
+        return;
+    *at = now;
+    malloc_trim(0);
+#else
+    (void)at;
+#endif
+}
+
 static const char usage[] =
     "usage: bode worker [--config FILE]\n\n"
     "Delivers queued notifications through the configured providers. Run as\n"
@@ -75,6 +97,7 @@ int bode_cmd_worker(int argc, char **argv)
     char why[256];
     int rc = bode_cli_load_config(argc, argv, usage, &cfg);
     int sig = 0;
+    int64_t trimmed_at = 0;
     bool curl_ready = false;
     size_t handed;
 
@@ -115,6 +138,7 @@ int bode_cmd_worker(int argc, char **argv)
             sig = bode_signals_wait(500);
         else
             sig = bode_signals_wait(0);
+        trim_heap(&trimmed_at);
     }
     bode_log(BODE_LOG_INFO, "worker stopping",
              BODE_LOG_S("signal", sig == SIGINT ? "SIGINT" : "SIGTERM"),
