@@ -29,7 +29,11 @@ local final = {sent = true, delivered = true, ["permanent-failure"] = true,
                cancelled = true, ["validation-failed"] = true}
 
 local now = ARGV[1]
-local status = redis.call("HGET", KEYS[1], "status")
+-- One read for every field the steps below need.
+local cur = redis.call("HMGET", KEYS[1], "status", "id", "service_id", "type",
+                       "sent_at")
+local status = cur[1]
+local id = cur[2]
 if not status then
   if ARGV[4] ~= "" then
     redis.call("XACK", KEYS[3], "workers", ARGV[4])
@@ -55,7 +59,7 @@ if ARGV[3] == "retry" then
   end
   redis.call("HDEL", KEYS[1], "lease_until", "lease_owner")
   redis.call("HSET", KEYS[1], "updated_at", now)
-  redis.call("ZADD", KEYS[4], ARGV[5], redis.call("HGET", KEYS[1], "id"))
+  redis.call("ZADD", KEYS[4], ARGV[5], id)
   history("retry")
   ack()
   return {"ok", status}
@@ -79,30 +83,28 @@ if ARGV[7] ~= "" then
   fields[#fields + 1] = "provider_ref"
   fields[#fields + 1] = ARGV[7]
 end
-if new ~= "created" and not redis.call("HGET", KEYS[1], "sent_at") then
+if new ~= "created" and not cur[5] then
   fields[#fields + 1] = "sent_at"
   fields[#fields + 1] = now
 end
 redis.call("HSET", KEYS[1], unpack(fields))
 redis.call("HDEL", KEYS[1], "lease_until", "lease_owner")
 if ARGV[7] ~= "" and KEYS[6] ~= "" then
-  redis.call("SET", KEYS[6], redis.call("HGET", KEYS[1], "service_id") ..
-             " " .. redis.call("HGET", KEYS[1], "id"),
-             "EX", tonumber(ARGV[8]) + 345600)
+  redis.call("SET", KEYS[6], cur[3] .. " " .. id, "EX",
+             tonumber(ARGV[8]) + 345600)
 end
 history(new)
 if final[new] then
-  redis.call("ZREM", KEYS[7], redis.call("HGET", KEYS[1], "id"))
+  redis.call("ZREM", KEYS[7], id)
   redis.call("EXPIRE", KEYS[1], tonumber(ARGV[8]))
   redis.call("EXPIRE", KEYS[2], tonumber(ARGV[8]))
   -- Counters for `bode stats`: "<channel>:<status>", kept a few days past
   -- the retention.
-  local channel = redis.call("HGET", KEYS[1], "type") or "unknown"
+  local channel = cur[4] or "unknown"
   redis.call("HINCRBY", KEYS[8], channel .. ":" .. new, 1)
   redis.call("EXPIRE", KEYS[8], tonumber(ARGV[8]) + 345600)
   if ARGV[9] == "1" then
-    redis.call("XADD", KEYS[5], "*", "n", redis.call("HGET", KEYS[1], "id"),
-               "status", new)
+    redis.call("XADD", KEYS[5], "*", "n", id, "status", new)
   end
 end
 ack()
