@@ -167,7 +167,8 @@ static enum bode_err check_schema(json_t *v, struct bode_upload *u,
     if (!json_is_string(file))
         return fail_value(e, "personalisation %s is not of type string", file);
     if (name && !json_is_null(name) &&
-        (!json_is_string(name) || !strchr(json_string_value(name), '.')))
+        (!json_is_string(name) || !strchr(json_string_value(name), '.') ||
+         strlen(json_string_value(name)) != json_string_length(name)))
         return fail(e, 400, "ValidationError",
                     "personalisation `filename` must end with a file "
                     "extension. For example, filename.csv%s",
@@ -185,9 +186,11 @@ static enum bode_err check_schema(json_t *v, struct bode_upload *u,
                           csv);
     u->weeks = BODE_UPLOAD_DEFAULT_WEEKS;
     if (period && !json_is_null(period)) {
-        u->weeks = json_is_string(period)
-                       ? parse_retention(json_string_value(period))
-                       : 0;
+        u->weeks =
+            json_is_string(period) && strlen(json_string_value(period)) ==
+                                          json_string_length(period)
+                ? parse_retention(json_string_value(period))
+                : 0;
         if (u->weeks == 0)
             return fail_value(e,
                               "personalisation Unsupported value for "
@@ -214,44 +217,50 @@ static int b64_value(unsigned char c)
     return -1;
 }
 
-/* Python's base64.b64decode without validate: characters outside the
- * alphabet are skipped, '=' ends a group, and a group left incomplete is
- * an error. Writes at most n * 3 / 4 bytes to out. */
+/* Python's base64.b64decode without validate (CPython's a2b_base64):
+ * characters outside the alphabet are skipped, a complete padding ends
+ * the data (whatever follows), and a group left incomplete is an error.
+ * Writes at most n * 3 / 4 + 1 bytes to out. */
 static bool b64_decode(const char *in, size_t n, unsigned char *out,
                        size_t *out_len)
 {
-    uint32_t acc = 0;
+    unsigned left = 0;
     size_t o = 0;
     int pos = 0;
+    int pads = 0;
     size_t i;
 
     for (i = 0; i < n; i++) {
-        int v = b64_value((unsigned char)in[i]);
+        int v;
 
         if (in[i] == '=') {
-            if (pos < 2)
-                continue;
-            /* A padded group: keep its whole bytes. */
-            out[o++] = (unsigned char)(acc >> (pos == 2 ? 4 : 10));
-            if (pos == 3)
-                out[o++] = (unsigned char)(acc >> 2);
-            acc = 0;
-            pos = 0;
+            if (pos >= 2 && pos + ++pads >= 4)
+                break;
             continue;
         }
+        v = b64_value((unsigned char)in[i]);
         if (v < 0)
             continue;
-        acc = acc << 6 | (uint32_t)v;
-        if (++pos == 4) {
-            out[o++] = (unsigned char)(acc >> 16);
-            out[o++] = (unsigned char)(acc >> 8);
-            out[o++] = (unsigned char)acc;
-            acc = 0;
-            pos = 0;
+        pads = 0;
+        switch (pos) {
+        case 0:
+            left = (unsigned)v;
+            break;
+        case 1:
+            out[o++] = (unsigned char)(left << 2 | (unsigned)v >> 4);
+            left = (unsigned)v & 0xf;
+            break;
+        case 2:
+            out[o++] = (unsigned char)(left << 4 | (unsigned)v >> 2);
+            left = (unsigned)v & 3;
+            break;
+        default:
+            out[o++] = (unsigned char)(left << 6 | (unsigned)v);
         }
+        pos = (pos + 1) % 4;
     }
     *out_len = o;
-    return pos == 0;
+    return pos == 0 || i < n;
 }
 
 static const char *type_of_ext(const char *ext, const char **canonical)
@@ -301,7 +310,8 @@ static bool is_text(const unsigned char *p, size_t n)
     size_t i;
 
     for (i = 0; i < n; i++)
-        if (p[i] < 0x20 && !strchr("\t\n\r\f", p[i]))
+        if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r' &&
+            p[i] != '\f')
             return false;
     return n > 0;
 }
