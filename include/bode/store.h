@@ -57,6 +57,9 @@ struct bode_service {
     /* Who recipients of a sent file can contact (a URL, email address or
      * phone number); "" = sending files by email is not set up. */
     char file_contact[256];
+    /* Files sent by email travel as attachments in the message instead
+     * of as download links (docs/operations.md). */
+    bool file_attach;
 };
 
 /* Fills s with Notify's defaults for a new live service named name (a
@@ -292,5 +295,17 @@ enum bode_err bode_store_document_get(struct bode_redis *r, const char *sid,
 /* Removes document did of service sid; absent is not an error. */
 enum bode_err bode_store_document_delete(struct bode_redis *r, const char *sid,
                                          const char *did);
+
+/* The attachments of notification nid of service sid (attachment mode): a
+ * text list the caller seals, expiring after ttl_s seconds. get gives a
+ * bode_malloc'd NUL-terminated copy (the caller frees);
+ * BODE_ERR_NOT_FOUND when there is none. */
+enum bode_err bode_store_attachments_put(struct bode_redis *r, const char *sid,
+                                         const char *nid, const char *list,
+                                         long long ttl_s);
+enum bode_err bode_store_attachments_get(struct bode_redis *r, const char *sid,
+                                         const char *nid, char **list);
+enum bode_err bode_store_attachments_delete(struct bode_redis *r,
+                                            const char *sid, const char *nid);
 
 #endif

@@ -176,7 +176,7 @@ static bool open_doc(const struct bode_api_ctx *ctx,
     snprintf(ad, sizeof(ad), "%s/%s", d->sid, d->did);
     if (bode_docbox_open(d->key, ad, strlen(ad), (unsigned char *)blob,
                          blob_len, d->plain, &d->plain_len) ||
-        bode_upload_unpack(d->plain, d->plain_len, &d->doc))
+        bode_docpack_read(d->plain, d->plain_len, &d->doc))
         goto out;
     *err = bode_store_service_get(r, ctx->box, d->sid, &d->svc);
     if (*err == BODE_ERR_NOT_FOUND)

@@ -359,7 +359,7 @@ static void store_and_reply(const struct bode_api_ctx *ctx,
     a.idempotency_key = key_hash[0] ? key_hash : NULL;
     a.idempotency_hash = key_hash[0] ? body_hash : NULL;
     a.response = s->response;
-    if (!bode_files_store(ctx, svc, &s->files, resp))
+    if (!bode_files_store(ctx, svc, s->id, &s->files, resp))
         return;
     err = bode_store_accept(r, &a, &res);
     if (err || res.outcome != BODE_ACCEPT_STORED)

@@ -8,36 +8,10 @@
 #include <string.h>
 
 #include "bode/alloc.h"
+#include "bode/docpack.h"
 #include "bode/hash.h"
 #include "bode/validate.h"
 #include "request.h"
-
-#define PACK_MAGIC "BODEDOC1"
-#define PACK_MAGIC_LEN 8
-
-/* Notify's supported types (its "send files by email" documentation), by
- * extension; the first entry of a type is the one a download is named
- * with when the sender gave no file name. */
-static const struct {
-    const char *ext;
-    const char *mimetype;
-} types[] = {
-    {".csv", "text/csv"},
-    {".doc", "application/msword"},
-    {".docx", "application/vnd.openxmlformats-officedocument."
-              "wordprocessingml.document"},
-    {".jpeg", "image/jpeg"},
-    {".jpg", "image/jpeg"},
-    {".odt", "application/vnd.oasis.opendocument.text"},
-    {".pdf", "application/pdf"},
-    {".png", "image/png"},
-    {".rtf", "text/rtf"},
-    {".txt", "text/plain"},
-    {".xlsx", "application/vnd.openxmlformats-officedocument."
-              "spreadsheetml.sheet"},
-};
-
-#define N_TYPES (sizeof(types) / sizeof(types[0]))
 
 static const char supported[] = "'.csv, .doc, .docx, .jpeg, .jpg, .odt, .pdf, "
                                 ".png, .rtf, .txt, .xlsx'";
@@ -263,31 +237,6 @@ static bool b64_decode(const char *in, size_t n, unsigned char *out,
     return pos == 0 || i < n;
 }
 
-static const char *type_of_ext(const char *ext, const char **canonical)
-{
-    size_t i;
-
-    for (i = 0; i < N_TYPES; i++) {
-        size_t k = strlen(types[i].ext);
-        size_t j;
-
-        if (strlen(ext) != k)
-            continue;
-        for (j = 0; j < k; j++) {
-            char c = ext[j];
-            if (c >= 'A' && c <= 'Z')
-                c = (char)(c + 32);
-            if (c != types[i].ext[j])
-                break;
-        }
-        if (j == k) {
-            *canonical = types[i].ext;
-            return types[i].mimetype;
-        }
-    }
-    return NULL;
-}
-
 static bool has_at(const unsigned char *p, size_t n, size_t at, const char *s,
                    size_t k)
 {
@@ -337,24 +286,14 @@ static const char *sniff(const unsigned char *p, size_t n, bool csv)
                    47))
             return "application/vnd.oasis.opendocument.text";
         if (contains(p, n < 65536 ? n : 65536, "word/"))
-            return types[2].mimetype;
+            return bode_docpack_ext_type(".docx");
         if (contains(p, n < 65536 ? n : 65536, "xl/"))
-            return types[10].mimetype;
+            return bode_docpack_ext_type(".xlsx");
         return "application/zip";
     }
     if (is_text(p, n))
         return csv ? "text/csv" : "text/plain";
     return "application/octet-stream";
-}
-
-static const char *ext_of_type(const char *mimetype)
-{
-    size_t i;
-
-    for (i = 0; i < N_TYPES; i++)
-        if (strcmp(types[i].mimetype, mimetype) == 0)
-            return types[i].ext;
-    return NULL;
 }
 
 /* Code points of a UTF-8 string (jansson strings are valid UTF-8). */
@@ -405,7 +344,7 @@ static enum bode_err check_content(const json_t *v, struct bode_upload *u,
                     "Uploaded file exceeds file size limit%s", NULL);
     if (fname) {
         dot = strrchr(fname, '.');
-        mimetype = type_of_ext(dot, &u->extension);
+        mimetype = bode_docpack_type_of_ext(dot, &u->extension);
         if (!mimetype) {
             e->status = 400;
             e->type = "BadRequestError";
@@ -417,7 +356,7 @@ static enum bode_err check_content(const json_t *v, struct bode_upload *u,
         snprintf(u->filename, sizeof(u->filename), "%s", fname);
     } else {
         mimetype = sniff(u->data, u->len, json_is_true(csv));
-        u->extension = ext_of_type(mimetype);
+        u->extension = bode_docpack_ext_of_type(mimetype);
         if (!u->extension) {
             e->status = 400;
             e->type = "BadRequestError";
@@ -464,91 +403,9 @@ bool bode_upload_email_hash(const char *did, const char *email,
     return true;
 }
 
-static enum bode_err add_field(struct bode_buf *out, const void *p, size_t n)
-{
-    unsigned char len[4];
-    enum bode_err err;
-
-    if (n > UINT32_MAX)
-        return BODE_ERR_TOO_BIG;
-    len[0] = (unsigned char)(n >> 24);
-    len[1] = (unsigned char)(n >> 16);
-    len[2] = (unsigned char)(n >> 8);
-    len[3] = (unsigned char)n;
-    err = bode_buf_add(out, (const char *)len, 4);
-    if (!err && n > 0)
-        err = bode_buf_add(out, p, n);
-    return err;
-}
-
 enum bode_err bode_upload_pack(const struct bode_upload *u,
                                const char *email_hash, struct bode_buf *out)
 {
-    enum bode_err err = bode_buf_add(out, PACK_MAGIC, PACK_MAGIC_LEN);
-
-    if (!err)
-        err = add_field(out, u->mimetype, strlen(u->mimetype));
-    if (!err)
-        err = add_field(out, u->filename, strlen(u->filename));
-    if (!err)
-        err = add_field(out, email_hash ? email_hash : "",
-                        email_hash ? strlen(email_hash) : 0);
-    if (!err)
-        err = add_field(out, u->data, u->len);
-    return err;
-}
-
-/* Reads one length-prefixed field at *at; false past the end. */
-static bool next_field(const unsigned char *p, size_t n, size_t *at,
-                       const unsigned char **f, size_t *len)
-{
-    size_t k;
-
-    if (n - *at < 4)
-        return false;
-    k = (size_t)p[*at] << 24 | (size_t)p[*at + 1] << 16 |
-        (size_t)p[*at + 2] << 8 | p[*at + 3];
-    *at += 4;
-    if (n - *at < k)
-        return false;
-    *f = p + *at;
-    *len = k;
-    *at += k;
-    return true;
-}
-
-enum bode_err bode_upload_unpack(const unsigned char *p, size_t n,
-                                 struct bode_doc *d)
-{
-    const unsigned char *f;
-    size_t len;
-    size_t at = PACK_MAGIC_LEN;
-    size_t i;
-
-    memset(d, 0, sizeof(*d));
-    if (n < PACK_MAGIC_LEN || memcmp(p, PACK_MAGIC, PACK_MAGIC_LEN) != 0)
-        return BODE_ERR_INVALID;
-    if (!next_field(p, n, &at, &f, &len))
-        return BODE_ERR_INVALID;
-    for (i = 0; i < N_TYPES; i++)
-        if (strlen(types[i].mimetype) == len &&
-            memcmp(types[i].mimetype, f, len) == 0)
-            break;
-    if (i == N_TYPES)
-        return BODE_ERR_INVALID;
-    d->mimetype = types[i].mimetype;
-    d->extension = types[i].ext;
-    if (!next_field(p, n, &at, &f, &len) || len >= sizeof(d->name) ||
-        memchr(f, '\0', len))
-        return BODE_ERR_INVALID;
-    memcpy(d->name, f, len);
-    d->name[len] = '\0';
-    d->filename = d->name;
-    if (!next_field(p, n, &at, &f, &len) || (len != 0 && len != 64))
-        return BODE_ERR_INVALID;
-    memcpy(d->email_hash, f, len);
-    d->email_hash[len] = '\0';
-    if (!next_field(p, n, &at, &d->data, &d->len) || at != n)
-        return BODE_ERR_INVALID;
-    return BODE_OK;
+    return bode_docpack_write(u->mimetype, u->filename, email_hash, u->data,
+                              u->len, out);
 }

@@ -10,20 +10,21 @@
 #include <stddef.h>
 
 #include "bode/buf.h"
+#include "bode/docpack.h"
 #include "bode/err.h"
 
 #define BODE_UPLOAD_MAX_BYTES (2u * 1024 * 1024) /* decoded, as Notify */
 #define BODE_UPLOAD_MAX_FILENAME 100             /* characters */
 #define BODE_UPLOAD_DEFAULT_WEEKS 26
 #define BODE_UPLOAD_MAX_WEEKS 78
-#define BODE_UPLOAD_HASH_SIZE 65 /* SHA-256 hex and NUL */
+#define BODE_UPLOAD_HASH_SIZE BODE_DOC_HASH_SIZE
 
 struct bode_upload {
     unsigned char *data; /* decoded file, owned; NULL when empty */
     size_t len;
     const char *mimetype;  /* static; one of Notify's supported types */
     const char *extension; /* static, with the dot, e.g. ".pdf" */
-    char filename[4 * BODE_UPLOAD_MAX_FILENAME + 1]; /* UTF-8; "" = none */
+    char filename[BODE_DOC_NAME_SIZE]; /* UTF-8; "" = none */
     bool confirm; /* confirm_email_before_download, default true */
     int weeks;    /* retention_period, default 26 */
 };
@@ -57,21 +58,5 @@ bool bode_upload_email_hash(const char *did, const char *email,
  * confirmation hash ("" when not asked) and the bytes. */
 enum bode_err bode_upload_pack(const struct bode_upload *u,
                                const char *email_hash, struct bode_buf *out);
-
-/* A packed document; pointers into the buffer given to unpack. */
-struct bode_doc {
-    const char *mimetype; /* static: the supported type it names */
-    const char *extension;
-    const char *filename; /* NUL-terminated copy in name */
-    char name[4 * BODE_UPLOAD_MAX_FILENAME + 1];
-    char email_hash[BODE_UPLOAD_HASH_SIZE]; /* "" when not asked */
-    const unsigned char *data;
-    size_t len;
-};
-
-/* Reads p[0..n) written by bode_upload_pack. BODE_ERR_INVALID when it is
- * not such a blob. */
-enum bode_err bode_upload_unpack(const unsigned char *p, size_t n,
-                                 struct bode_doc *d);
 
 #endif

@@ -131,6 +131,10 @@ static json_t *service_json(const struct bode_service *s)
 
     if (o)
         json_object_set_new(o, "file_contact", json_string(s->file_contact));
+    if (o)
+        json_object_set_new(o, "file_delivery",
+                            json_string(s->file_attach ? "attachment"
+                                                       : "link"));
     return o;
 }
 
@@ -235,6 +239,7 @@ static const struct option service_opts[] = {
     {"brand-colour", required_argument, NULL, 'c'},
     {"active", required_argument, NULL, 'a'},
     {"file-contact", required_argument, NULL, 'F'},
+    {"file-delivery", required_argument, NULL, 'D'},
     {"json", no_argument, NULL, 'j'},
     {NULL, 0, NULL, 0},
 };
@@ -350,6 +355,14 @@ static int apply_service_opts(int argc, char **argv, struct bode_service *s,
             ok = set_text(s->file_contact, sizeof(s->file_contact),
                           "file-contact", optarg);
             break;
+        case 'D':
+            ok = strcmp(optarg, "link") == 0 ||
+                 strcmp(optarg, "attachment") == 0;
+            if (!ok)
+                fprintf(stderr,
+                        "bode: --file-delivery must be link or attachment\n");
+            s->file_attach = strcmp(optarg, "attachment") == 0;
+            break;
         case 'j':
             *json = true;
             break;
@@ -391,6 +404,9 @@ static const char service_usage[] =
     "  --active yes|no             an inactive service cannot send\n"
     "  --file-contact CONTACT      URL, email or phone shown on file download\n"
     "                              pages; sets up sending files by email\n"
+    "  --file-delivery link|attachment\n"
+    "                              files as download links [link] or as\n"
+    "                              attachments in the message\n"
     "  --json                      print the whole service as JSON\n";
 
 int bode_cmd_service(int argc, char **argv)

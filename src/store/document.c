@@ -14,18 +14,13 @@ static bool ids_ok(const char *sid, const char *did)
            bode_uuid_is_valid(did, strlen(did));
 }
 
-enum bode_err bode_store_document_put(struct bode_redis *r, const char *sid,
-                                      const char *did, const void *blob,
-                                      size_t len, long long ttl_s)
+static enum bode_err put_blob(struct bode_redis *r, const char *key,
+                              const void *blob, size_t len, long long ttl_s)
 {
-    char key[BODE_KEY_SIZE];
     struct bode_cmd c;
     redisReply *reply;
     enum bode_err err = BODE_OK;
 
-    if (!ids_ok(sid, did) || ttl_s <= 0)
-        return BODE_ERR_INVALID;
-    bode_key_document(key, sid, did);
     bode_cmd_init(&c);
     bode_cmd_add(&c, "SET");
     bode_cmd_add(&c, key);
@@ -42,18 +37,12 @@ enum bode_err bode_store_document_put(struct bode_redis *r, const char *sid,
     return err;
 }
 
-enum bode_err bode_store_document_get(struct bode_redis *r, const char *sid,
-                                      const char *did, char **blob, size_t *len)
+static enum bode_err get_blob(struct bode_redis *r, const char *key,
+                              char **blob, size_t *len)
 {
-    char key[BODE_KEY_SIZE];
     redisReply *reply;
     enum bode_err err = BODE_OK;
 
-    *blob = NULL;
-    *len = 0;
-    if (!ids_ok(sid, did))
-        return BODE_ERR_NOT_FOUND;
-    bode_key_document(key, sid, did);
     reply = bode_cmd_words(r, true, &err, "GET", key, NULL);
     if (!reply)
         return err;
@@ -62,7 +51,7 @@ enum bode_err bode_store_document_get(struct bode_redis *r, const char *sid,
                                              : BODE_ERR_REDIS;
         goto out;
     }
-    *blob = bode_malloc(reply->len ? reply->len : 1);
+    *blob = bode_malloc(reply->len + 1);
     if (!*blob) {
         err = BODE_ERR_NOMEM;
         goto out;
@@ -74,19 +63,95 @@ out:
     return err;
 }
 
-enum bode_err bode_store_document_delete(struct bode_redis *r, const char *sid,
-                                         const char *did)
+static enum bode_err del_key(struct bode_redis *r, const char *key)
 {
-    char key[BODE_KEY_SIZE];
     redisReply *reply;
     enum bode_err err = BODE_OK;
 
-    if (!ids_ok(sid, did))
-        return BODE_ERR_INVALID;
-    bode_key_document(key, sid, did);
     reply = bode_cmd_words(r, true, &err, "DEL", key, NULL);
     if (!reply)
         return err;
     freeReplyObject(reply);
     return BODE_OK;
+}
+
+enum bode_err bode_store_document_put(struct bode_redis *r, const char *sid,
+                                      const char *did, const void *blob,
+                                      size_t len, long long ttl_s)
+{
+    char key[BODE_KEY_SIZE];
+
+    if (!ids_ok(sid, did) || ttl_s <= 0)
+        return BODE_ERR_INVALID;
+    bode_key_document(key, sid, did);
+    return put_blob(r, key, blob, len, ttl_s);
+}
+
+enum bode_err bode_store_document_get(struct bode_redis *r, const char *sid,
+                                      const char *did, char **blob, size_t *len)
+{
+    char key[BODE_KEY_SIZE];
+
+    *blob = NULL;
+    *len = 0;
+    if (!ids_ok(sid, did))
+        return BODE_ERR_NOT_FOUND;
+    bode_key_document(key, sid, did);
+    return get_blob(r, key, blob, len);
+}
+
+enum bode_err bode_store_document_delete(struct bode_redis *r, const char *sid,
+                                         const char *did)
+{
+    char key[BODE_KEY_SIZE];
+
+    if (!ids_ok(sid, did))
+        return BODE_ERR_INVALID;
+    bode_key_document(key, sid, did);
+    return del_key(r, key);
+}
+
+enum bode_err bode_store_attachments_put(struct bode_redis *r, const char *sid,
+                                         const char *nid, const char *list,
+                                         long long ttl_s)
+{
+    char key[BODE_KEY_SIZE];
+
+    if (!ids_ok(sid, nid) || ttl_s <= 0)
+        return BODE_ERR_INVALID;
+    bode_key_attachments(key, sid, nid);
+    return put_blob(r, key, list, strlen(list), ttl_s);
+}
+
+enum bode_err bode_store_attachments_get(struct bode_redis *r, const char *sid,
+                                         const char *nid, char **list)
+{
+    char key[BODE_KEY_SIZE];
+    size_t len = 0;
+    enum bode_err err;
+
+    *list = NULL;
+    if (!ids_ok(sid, nid))
+        return BODE_ERR_NOT_FOUND;
+    bode_key_attachments(key, sid, nid);
+    err = get_blob(r, key, list, &len);
+    if (!err && memchr(*list, '\0', len)) {
+        bode_free(*list);
+        *list = NULL;
+        return BODE_ERR_INVALID;
+    }
+    if (!err)
+        (*list)[len] = '\0';
+    return err;
+}
+
+enum bode_err bode_store_attachments_delete(struct bode_redis *r,
+                                            const char *sid, const char *nid)
+{
+    char key[BODE_KEY_SIZE];
+
+    if (!ids_ok(sid, nid))
+        return BODE_ERR_INVALID;
+    bode_key_attachments(key, sid, nid);
+    return del_key(r, key);
 }

@@ -26,7 +26,7 @@ static void round_trip(const struct bode_upload *u)
                                     : NULL,
                          &b))
         goto out;
-    if (bode_upload_unpack((const unsigned char *)b.data, b.len, &d) ||
+    if (bode_docpack_read((const unsigned char *)b.data, b.len, &d) ||
         d.len != u->len || (u->len && memcmp(d.data, u->data, u->len)) ||
         strcmp(d.mimetype, u->mimetype) || strcmp(d.filename, u->filename) ||
         (d.email_hash[0] != '\0') != u->confirm)
@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* The same bytes as a packed document: unpack must never read past
      * them. */
-    (void)bode_upload_unpack(data, size, &d);
+    (void)bode_docpack_read(data, size, &d);
     v = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &jerr);
     if (!v)
         return 0;

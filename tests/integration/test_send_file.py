@@ -66,6 +66,13 @@ class SendFileTest(unittest.TestCase):
         cls.bare_tid = cls.cli("template", "create", cls.bare, "--type",
                                "email", "--name", "F", "--subject", "S",
                                "--body", "File: ((doc))")
+        cls.att = cls.cli("service", "create", "--name", "Attaching",
+                          "--file-delivery", "attachment")
+        cls.att_secret = cls.cli("key", "create", cls.att, "--type",
+                                 "live")[-36:]
+        cls.att_tid = cls.cli("template", "create", cls.att, "--type",
+                              "email", "--name", "A", "--subject", "Files",
+                              "--body", "Attached: ((doc)) and ((two))")
         cls.sms_tid = cls.cli("template", "create", cls.sid, "--type", "sms",
                               "--name", "S", "--body", "File: ((doc))")
         cls.api = Bode(["api"], env={"BODE_REDIS_URL": cls.redis.url})
@@ -114,7 +121,11 @@ class SendFileTest(unittest.TestCase):
     def message_to(self, to):
         def found():
             return [r for r in self.smtp.records() if to in r["rcpt_tos"]]
-        wait_until(lambda: found(), timeout=30, what="message to " + to)
+        try:
+            wait_until(lambda: found(), timeout=30, what="message to " + to)
+        except AssertionError:
+            print(self.worker.output()[-3000:])
+            raise
         rec = found()[0]
         return rec, email.message_from_bytes(
             base64.b64decode(rec["raw"]), policy=email.policy.default)
@@ -349,6 +360,50 @@ class SendFileTest(unittest.TestCase):
             to="simulate-delivered@notifications.service.gov.uk")
         self.assertEqual(code, 201, body)
         self.assertIn(f"/d/{self.sid}/test-document", body["content"]["body"])
+
+    def test_attachment_mode_puts_the_files_in_the_message(self):
+        to = "attached@example.com"
+        png = b"\x89PNG\r\n\x1a\n" + os.urandom(70000)
+        name = "Prüfbericht – März 2026 with a rather long file name.pdf"
+        code, _, body = self.post(
+            {"doc": upload(PDF, filename=name), "two": upload(png)}, to=to,
+            sid=self.att, secret=self.att_secret, tid=self.att_tid)
+        self.assertEqual(code, 201, body)
+        # The template shows the names; there is no link.
+        self.assertEqual(body["content"]["body"],
+                         f"Attached: {name} and attachment.png")
+        self.assertNotIn("/d/", body["content"]["body"])
+        att = self.redis.cli("GET", f"bode:{{s:{self.att}}}:att:{body['id']}")
+        self.assertEqual(len(att.strip().split("\n")), 2)
+        rec, msg = self.message_to(to)
+        self.assertEqual(rec["mime"]["defects"], [])
+        raw = base64.b64decode(rec["raw"]).decode("ascii")
+        long = [x for x in raw.split("\r\n") if len(x) > 78]
+        self.assertEqual(long, [])
+        self.assertEqual(msg.get_content_type(), "multipart/mixed")
+        self.assertIn("Attached: " + name,
+                      msg.get_body(("plain",)).get_content())
+        files = list(msg.iter_attachments())
+        self.assertEqual([f.get_filename() for f in files],
+                         [name, "attachment.png"])
+        self.assertEqual([f.get_content_type() for f in files],
+                         ["application/pdf", "image/png"])
+        self.assertEqual(files[0].get_content(), PDF)
+        self.assertEqual(files[1].get_content(), png)
+        raw = base64.b64decode(rec["raw"]).decode("ascii")
+        # RFC 2231 continuations for the long UTF-8 name, base64 in lines
+        # of 76.
+        self.assertIn("filename*0*=UTF-8''Pr%C3%BCfbericht", raw)
+        self.assertIn("filename*1*=", raw)
+        lines = raw.split("\r\n")
+        b64 = [x for x in lines if re.fullmatch(r"[A-Za-z0-9+/=]{60,}", x)]
+        self.assertTrue(b64)
+        self.assertTrue(all(len(x) <= 76 for x in b64))
+        wait_until(lambda: request(
+            self.api.port, "GET", "/v2/notifications/" + body["id"],
+            headers={"Authorization": "Bearer " +
+                     token(self.att, self.att_secret)})[2]["status"]
+            in ("sending", "delivered"), what="attachment notification sent")
 
     def test_one_click_unsubscribe_headers_and_footer(self):
         to = "unsub.me@example.com"

@@ -377,7 +377,7 @@ static void test_bode_upload_pack_round_trip(void **state)
     bode_buf_init(&b, 1 << 20);
     assert_int_equal(bode_upload_pack(&u, hash, &b), BODE_OK);
     assert_int_equal(
-        bode_upload_unpack((const unsigned char *)b.data, b.len, &d), BODE_OK);
+        bode_docpack_read((const unsigned char *)b.data, b.len, &d), BODE_OK);
     assert_string_equal(d.mimetype, "application/pdf");
     assert_string_equal(d.extension, ".pdf");
     assert_string_equal(d.filename, "r\xc3\xa9port.pdf");
@@ -387,16 +387,16 @@ static void test_bode_upload_pack_round_trip(void **state)
     /* Every truncation, and any byte more, is refused. */
     for (cut = 0; cut < b.len; cut++)
         assert_int_equal(
-            bode_upload_unpack((const unsigned char *)b.data, cut, &d),
+            bode_docpack_read((const unsigned char *)b.data, cut, &d),
             BODE_ERR_INVALID);
     assert_int_equal(bode_buf_addc(&b, 'x'), BODE_OK);
     assert_int_equal(
-        bode_upload_unpack((const unsigned char *)b.data, b.len, &d),
+        bode_docpack_read((const unsigned char *)b.data, b.len, &d),
         BODE_ERR_INVALID);
     /* A type outside the supported set never comes back out. */
     b.data[9 + 4] = 'x';
     assert_int_equal(
-        bode_upload_unpack((const unsigned char *)b.data, b.len - 1, &d),
+        bode_docpack_read((const unsigned char *)b.data, b.len - 1, &d),
         BODE_ERR_INVALID);
     bode_buf_release(&b);
     bode_upload_release(&u);
