@@ -132,9 +132,9 @@ static json_t *service_json(const struct bode_service *s)
     if (o)
         json_object_set_new(o, "file_contact", json_string(s->file_contact));
     if (o)
-        json_object_set_new(o, "file_delivery",
-                            json_string(s->file_attach ? "attachment"
-                                                       : "link"));
+        json_object_set_new(
+            o, "file_delivery",
+            json_string(s->file_attach ? "attachment" : "link"));
     return o;
 }
 
