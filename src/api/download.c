@@ -113,6 +113,7 @@ static void page(struct bode_response *resp, int status, const char *title,
     resp->content_type = "text/html; charset=utf-8";
     bode_response_add_header(resp, "Content-Security-Policy", page_csp);
     bode_response_add_header(resp, "Referrer-Policy", "no-referrer");
+    bode_response_add_header(resp, "X-Robots-Tag", "noindex, nofollow");
 }
 
 /* The one answer for every link that does not open a file. */
@@ -354,6 +355,7 @@ static void serve_file(const struct bode_request *req,
     bode_response_add_header(resp, "Content-Disposition", cd);
     bode_response_add_header(resp, "Content-Security-Policy", file_csp);
     bode_response_add_header(resp, "Referrer-Policy", "no-referrer");
+    bode_response_add_header(resp, "X-Robots-Tag", "noindex, nofollow");
     bode_log(BODE_LOG_INFO, "file downloaded",
              BODE_LOG_S("request_id", req->request_id),
              BODE_LOG_S("service_id", d->sid),

@@ -121,11 +121,7 @@ class SendFileTest(unittest.TestCase):
     def message_to(self, to):
         def found():
             return [r for r in self.smtp.records() if to in r["rcpt_tos"]]
-        try:
-            wait_until(lambda: found(), timeout=30, what="message to " + to)
-        except AssertionError:
-            print(self.worker.output()[-3000:])
-            raise
+        wait_until(lambda: found(), timeout=30, what="message to " + to)
         rec = found()[0]
         return rec, email.message_from_bytes(
             base64.b64decode(rec["raw"]), policy=email.policy.default)
@@ -182,6 +178,8 @@ class SendFileTest(unittest.TestCase):
         self.assertEqual(code, 200)
         self.assertTrue(hdrs["content-type"].startswith("text/html"))
         self.assertEqual(hdrs["referrer-policy"], "no-referrer")
+        self.assertEqual(hdrs["x-robots-tag"], "noindex, nofollow")
+        self.assertIn("no-store", hdrs["cache-control"])
         self.assertIn("default-src 'none'", hdrs["content-security-policy"])
         page = page.decode()
         self.assertIn("You have a file to download", page)
