@@ -19,6 +19,14 @@
 
 typedef void CURL_handle; /* CURL, without making callers include curl */
 
+/* A file sent with an email (a service in attachment mode). */
+struct bode_attachment {
+    const char *filename; /* UTF-8, never empty */
+    const char *mimetype; /* one of the supported types */
+    const unsigned char *data;
+    size_t len;
+};
+
 /* A message ready to go: everything rendered, every address validated.
  * All strings borrowed for the duration of start(). */
 struct bode_message {
@@ -37,6 +45,9 @@ struct bode_message {
     const char *sms_text;   /* as sent, prefix included */
     const char *sms_sender; /* alphanumeric sender or number */
     const char *reference;  /* the client's reference, NULL for none */
+    /* email: files to attach (none: NULL, 0) */
+    const struct bode_attachment *attachments;
+    size_t n_attachments;
 };
 
 enum bode_outcome {

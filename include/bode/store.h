@@ -54,6 +54,12 @@ struct bode_service {
     char brand_logo[512];
     char brand_colour[16];
     int64_t created_at; /* microseconds */
+    /* Who recipients of a sent file can contact (a URL, email address or
+     * phone number); "" = sending files by email is not set up. */
+    char file_contact[256];
+    /* Files sent by email travel as attachments in the message instead
+     * of as download links (docs/operations.md). */
+    bool file_attach;
 };
 
 /* Fills s with Notify's defaults for a new live service named name (a
@@ -270,5 +276,36 @@ enum bode_err
 bode_store_notification_list(struct bode_redis *r, const char *sid,
                              const struct bode_list_filter *f, size_t limit,
                              struct bode_notification **out, size_t *n);
+
+/* ---- files sent by email (src/store/document.c) ---- */
+
+/* Stores blob[0..len) as document did of service sid, expiring after
+ * ttl_s seconds, in one command. The store never sees the key that
+ * opens it. BODE_ERR_INVALID for ids that are not UUIDs. */
+enum bode_err bode_store_document_put(struct bode_redis *r, const char *sid,
+                                      const char *did, const void *blob,
+                                      size_t len, long long ttl_s);
+
+/* Reads document did of service sid into *blob (bode_malloc'd, the
+ * caller frees) and *len. BODE_ERR_NOT_FOUND when absent or expired. */
+enum bode_err bode_store_document_get(struct bode_redis *r, const char *sid,
+                                      const char *did, char **blob,
+                                      size_t *len);
+
+/* Removes document did of service sid; absent is not an error. */
+enum bode_err bode_store_document_delete(struct bode_redis *r, const char *sid,
+                                         const char *did);
+
+/* The attachments of notification nid of service sid (attachment mode): a
+ * text list the caller seals, expiring after ttl_s seconds. get gives a
+ * bode_malloc'd NUL-terminated copy (the caller frees);
+ * BODE_ERR_NOT_FOUND when there is none. */
+enum bode_err bode_store_attachments_put(struct bode_redis *r, const char *sid,
+                                         const char *nid, const char *list,
+                                         long long ttl_s);
+enum bode_err bode_store_attachments_get(struct bode_redis *r, const char *sid,
+                                         const char *nid, char **list);
+enum bode_err bode_store_attachments_delete(struct bode_redis *r,
+                                            const char *sid, const char *nid);
 
 #endif

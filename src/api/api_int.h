@@ -127,4 +127,16 @@ void bode_api_template_preview(const struct bode_api_ctx *ctx,
                                const struct bode_api_params *params,
                                struct bode_response *resp);
 
+/* Files sent by email (download.c): the page behind a link, and the file
+ * (GET, or POST with the recipient's address when confirmation was
+ * asked for). Bode extensions, no API key: the link's key is the secret. */
+void bode_api_download_page(const struct bode_api_ctx *ctx,
+                            const struct bode_request *req,
+                            const struct bode_api_params *params,
+                            struct bode_response *resp);
+void bode_api_download_file(const struct bode_api_ctx *ctx,
+                            const struct bode_request *req,
+                            const struct bode_api_params *params,
+                            struct bode_response *resp);
+
 #endif

@@ -11,6 +11,7 @@
 #include "bode/log.h"
 #include "bode/rand.h"
 #include "bode/template.h"
+#include "files.h"
 #include "request.h"
 #include "sanitise.h"
 #include "tmpl_cache.h"
@@ -32,6 +33,7 @@ struct post_state {
     char from[256];
     const char *to;
     struct bode_sms_info sms_info;
+    struct bode_files files; /* uploads replaced by download links */
 };
 
 static void state_release(struct post_state *s)
@@ -46,6 +48,7 @@ static void state_release(struct post_state *s)
     bode_buf_release(&s->sms);
     bode_free(s->pers_text);
     bode_free(s->response);
+    bode_files_release(&s->files);
 }
 
 static const json_t *personalisation(const struct post_state *s)
@@ -356,7 +359,11 @@ static void store_and_reply(const struct bode_api_ctx *ctx,
     a.idempotency_key = key_hash[0] ? key_hash : NULL;
     a.idempotency_hash = key_hash[0] ? body_hash : NULL;
     a.response = s->response;
+    if (!bode_files_store(ctx, svc, s->id, &s->files, resp))
+        return;
     err = bode_store_accept(r, &a, &res);
+    if (err || res.outcome != BODE_ACCEPT_STORED)
+        bode_files_discard(ctx, svc, &s->files);
     if (err) {
         bode_log(BODE_LOG_ERROR, "notification not stored",
                  BODE_LOG_S("request_id", req->request_id),
@@ -455,6 +462,13 @@ static void post(const struct bode_api_ctx *ctx, const struct bode_request *req,
     if (channel == BODE_CHANNEL_SMS && !check_phone_permissions(ctx, &s, resp))
         goto out;
     s.to = channel == BODE_CHANNEL_EMAIL ? s.p.email.address : s.p.phone.e164;
+    /* Files sent by email: the template sees their download links. */
+    bode_api_base_url(ctx, req, s.base, sizeof(s.base));
+    if (!bode_files_prepare(svc, channel, s.p.personalisation, s.to, s.base,
+                            is_smoke_test(&s), &s.files, resp))
+        goto out;
+    if (s.files.pers)
+        s.p.personalisation = s.files.pers;
     if (channel == BODE_CHANNEL_EMAIL &&
         bode_api_sanitise(s.p.personalisation, s.p.sanitise_content_for,
                           &s.clean_pers, &s.sanitised)) {

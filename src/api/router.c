@@ -30,6 +30,9 @@ static const struct route routes[] = {
     {M(GET), "/v2/notifications/{id}/pdf", bode_api_notification_pdf},
     {M(GET), "/v2/received-text-messages", bode_api_received_texts},
     {M(POST), "/notifications/receipts/{provider}", bode_api_receipt},
+    {M(GET), "/d/{service_id}/{document_id}", bode_api_download_page},
+    {M(GET) | M(POST), "/d/{service_id}/{document_id}/download",
+     bode_api_download_file},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -123,7 +123,22 @@ int bode_cli_print_json(json_t *j)
     return BODE_EXIT_OK;
 }
 
+static json_t *service_json_base(const struct bode_service *s);
+
 static json_t *service_json(const struct bode_service *s)
+{
+    json_t *o = service_json_base(s);
+
+    if (o)
+        json_object_set_new(o, "file_contact", json_string(s->file_contact));
+    if (o)
+        json_object_set_new(
+            o, "file_delivery",
+            json_string(s->file_attach ? "attachment" : "link"));
+    return o;
+}
+
+static json_t *service_json_base(const struct bode_service *s)
 {
     json_t *perms = json_array();
 
@@ -223,6 +238,8 @@ static const struct option service_opts[] = {
     {"brand-logo", required_argument, NULL, 'l'},
     {"brand-colour", required_argument, NULL, 'c'},
     {"active", required_argument, NULL, 'a'},
+    {"file-contact", required_argument, NULL, 'F'},
+    {"file-delivery", required_argument, NULL, 'D'},
     {"json", no_argument, NULL, 'j'},
     {NULL, 0, NULL, 0},
 };
@@ -334,6 +351,18 @@ static int apply_service_opts(int argc, char **argv, struct bode_service *s,
         case 'a':
             ok = yes_no("active", optarg, &s->active);
             break;
+        case 'F':
+            ok = set_text(s->file_contact, sizeof(s->file_contact),
+                          "file-contact", optarg);
+            break;
+        case 'D':
+            ok = strcmp(optarg, "link") == 0 ||
+                 strcmp(optarg, "attachment") == 0;
+            if (!ok)
+                fprintf(stderr,
+                        "bode: --file-delivery must be link or attachment\n");
+            s->file_attach = strcmp(optarg, "attachment") == 0;
+            break;
         case 'j':
             *json = true;
             break;
@@ -373,6 +402,11 @@ static const char service_usage[] =
     "                              delivery-status callbacks (https only)\n"
     "  --brand-name, --brand-logo URL, --brand-colour #RRGGBB\n"
     "  --active yes|no             an inactive service cannot send\n"
+    "  --file-contact CONTACT      URL, email or phone shown on file download\n"
+    "                              pages; sets up sending files by email\n"
+    "  --file-delivery link|attachment\n"
+    "                              files as download links [link] or as\n"
+    "                              attachments in the message\n"
     "  --json                      print the whole service as JSON\n";
 
 int bode_cmd_service(int argc, char **argv)

@@ -33,6 +33,7 @@ enum field {
     F_SMS_SENDER,
     F_REFERENCE,
     F_UNSUBSCRIBE_URL,
+    F_ATTACHMENTS, /* a JSON array, written without quotes around it */
 };
 
 static const struct {
@@ -52,6 +53,7 @@ static const struct {
     {"sms_sender", F_SMS_SENDER},
     {"reference", F_REFERENCE},
     {"unsubscribe_url", F_UNSUBSCRIBE_URL},
+    {"attachments", F_ATTACHMENTS},
 };
 
 static const char default_template[] =
@@ -391,10 +393,51 @@ static const char *field_value(enum field f, const struct bode_message *m)
         return m->reference;
     case F_UNSUBSCRIBE_URL:
         return m->one_click_unsubscribe_url;
+    case F_ATTACHMENTS:
     case F_LITERAL:
         break;
     }
     return NULL;
+}
+
+/* [{"filename","content_type","content" (base64)}, ...] */
+static enum bode_err attachments_add(struct bode_buf *out,
+                                     const struct bode_message *m)
+{
+    enum bode_err err = bode_buf_addc(out, '[');
+    size_t i;
+
+    for (i = 0; !err && i < m->n_attachments; i++) {
+        const struct bode_attachment *a = &m->attachments[i];
+
+        if (!prov_utf8_is_valid(a->filename, strlen(a->filename)))
+            return BODE_ERR_INVALID;
+        err = bode_buf_adds(out, i ? ",{\"filename\":\"" : "{\"filename\":\"");
+        if (!err)
+            err = prov_json_escape(out, a->filename, strlen(a->filename));
+        if (!err)
+            err = bode_buf_adds(out, "\",\"content_type\":\"");
+        if (!err)
+            err = prov_json_escape(out, a->mimetype, strlen(a->mimetype));
+        if (!err)
+            err = bode_buf_adds(out, "\",\"content\":\"");
+        if (!err)
+            err = prov_base64_add(out, a->data ? a->data : (const void *)"",
+                                  a->len, false);
+        if (!err)
+            err = bode_buf_adds(out, "\"}");
+    }
+    return err ? err : bode_buf_addc(out, ']');
+}
+
+static bool has_field(const struct http *h, enum field f)
+{
+    size_t i;
+
+    for (i = 0; i < h->nseg; i++)
+        if (h->seg[i].f == f)
+            return true;
+    return false;
 }
 
 static enum bode_err render(const struct http *h, const struct bode_message *m,
@@ -404,9 +447,16 @@ static enum bode_err render(const struct http *h, const struct bode_message *m,
     const char *v;
     size_t i;
 
+    /* Files are never dropped silently: a template must place them. */
+    if (m->n_attachments > 0 && !has_field(h, F_ATTACHMENTS))
+        return BODE_ERR_INVALID;
     for (i = 0; !err && i < h->nseg; i++) {
         if (h->seg[i].f == F_LITERAL) {
             err = bode_buf_add(out, h->tmpl + h->seg[i].off, h->seg[i].len);
+            continue;
+        }
+        if (h->seg[i].f == F_ATTACHMENTS) {
+            err = attachments_add(out, m);
             continue;
         }
         v = field_value(h->seg[i].f, m);

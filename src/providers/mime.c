@@ -351,6 +351,8 @@ static enum bode_err subject_add(struct bode_buf *out, const char *subject)
 static enum bode_err check_message(const struct bode_message *m, char *why,
                                    size_t why_size)
 {
+    size_t i;
+
     if (!m->to || !prov_address_is_safe(m->to))
         return prov_why(why, why_size, "recipient address is not safe");
     if (!m->from_address || !prov_address_is_safe(m->from_address))
@@ -371,6 +373,11 @@ static enum bode_err check_message(const struct bode_message *m, char *why,
         return prov_why(why, why_size, "unsubscribe URL is not a plain URL");
     if ((!m->text || !*m->text) && (!m->html || !*m->html))
         return prov_why(why, why_size, "email has neither text nor HTML");
+    for (i = 0; i < m->n_attachments; i++)
+        if (!m->attachments[i].filename || !*m->attachments[i].filename ||
+            !m->attachments[i].mimetype ||
+            strpbrk(m->attachments[i].mimetype, "\r\n\";\\ "))
+            return prov_why(why, why_size, "attachment has no name or type");
     return BODE_OK;
 }
 
@@ -549,7 +556,7 @@ enum bode_err prov_mime_headers(const struct bode_message *m,
                             strlen(url) + 20 > LINE_SOFT ? "\r\n " : " ", url);
     if (err)
         return err;
-    if (m->text && *m->text && m->html && *m->html) {
+    if (m->n_attachments > 0 || (m->text && *m->text && m->html && *m->html)) {
         /* "=_" never occurs in quoted-printable or base64 text, so the
          * boundary cannot collide with a body line; the random part is
          * convention, and the id serves if the kernel has no randomness. */
@@ -559,6 +566,11 @@ enum bode_err prov_mime_headers(const struct bode_message *m,
             snprintf(boundary_out, 64, "=_bode_%s", rnd);
         else
             snprintf(boundary_out, 64, "=_bode_%.40s", m->id);
+        if (m->n_attachments > 0)
+            return bode_buf_addf(out,
+                                 "Content-Type: multipart/mixed;\r\n"
+                                 " boundary=\"%s\"\r\n",
+                                 boundary_out);
         return bode_buf_addf(out,
                              "Content-Type: multipart/alternative;\r\n"
                              " boundary=\"%s\"\r\n",
@@ -569,32 +581,19 @@ enum bode_err prov_mime_headers(const struct bode_message *m,
                             wants_base64(single, strlen(single)));
 }
 
-enum bode_err prov_mime_build(const struct bode_message *m,
-                              const struct prov_mime_opts *o,
-                              struct bode_buf *out, char *why, size_t why_size)
+/* The parts of a multipart/alternative body (text, then HTML), each
+ * opened by its delimiter, and the closing delimiter. */
+static enum bode_err alternative_add(const struct bode_message *m,
+                                     const char *boundary, struct bode_buf *out)
 {
-    char boundary[64];
     const char *parts[2];
     const char *types[2] = {"text/plain", "text/html"};
-    enum bode_err err;
-    const char *single;
+    enum bode_err err = BODE_OK;
     bool b64;
     size_t i;
 
-    err = prov_mime_headers(m, o, out, boundary, why, why_size);
-    if (!err)
-        err = bode_buf_add(out, "\r\n", 2);
-    if (err)
-        return err;
-    if (!boundary[0]) {
-        single = m->text && *m->text ? m->text : m->html;
-        return part_body_add(out, single, wants_base64(single, strlen(single)),
-                             true);
-    }
     parts[0] = m->text;
     parts[1] = m->html;
-    err =
-        bode_buf_adds(out, "This is a multi-part message in MIME format.\r\n");
     for (i = 0; !err && i < 2; i++) {
         b64 = wants_base64(parts[i], strlen(parts[i]));
         err = bode_buf_addf(out, "\r\n--%s\r\n", boundary);
@@ -608,4 +607,173 @@ enum bode_err prov_mime_build(const struct bode_message *m,
     if (!err)
         err = bode_buf_addf(out, "\r\n--%s--\r\n", boundary);
     return err;
+}
+
+/* RFC 2231 attribute-chars: what a parameter value keeps unescaped. */
+static bool attr_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || (c != 0 && strchr("!#$&+-.^_`|~", c));
+}
+
+/* A value that can be a plain quoted parameter on a short line. */
+static bool plain_param(const char *s)
+{
+    size_t n = strlen(s);
+    size_t i;
+
+    if (n == 0 || n > 60)
+        return false;
+    for (i = 0; i < n; i++)
+        if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+            return false;
+    return !strstr(s, "=?");
+}
+
+/* Encoded characters per section: " filename*0*=UTF-8''" and the ";"
+ * still fit a 78-character line. */
+#define PARAM_CHUNK 50
+
+/* ";" and name*=UTF-8''value percent-encoded (RFC 2231), split into
+ * name*0*, name*1*, ... sections when long, one per folded line. */
+static enum bode_err rfc2231_add(struct bode_buf *out, const char *name,
+                                 const char *value)
+{
+    const unsigned char *p = (const unsigned char *)value;
+    size_t total = 0;
+    size_t chunk = 0;
+    int section = 0;
+    enum bode_err err;
+
+    for (; *p; p++)
+        total += attr_char(*p) ? 1 : 3;
+    p = (const unsigned char *)value;
+    if (total <= PARAM_CHUNK)
+        err = bode_buf_addf(out, ";\r\n %s*=UTF-8''", name);
+    else
+        err = bode_buf_addf(out, ";\r\n %s*0*=UTF-8''", name);
+    for (; !err && *p; p++) {
+        size_t need = attr_char(*p) ? 1 : 3;
+        char esc[3];
+
+        if (total > PARAM_CHUNK && chunk + need > PARAM_CHUNK) {
+            err = bode_buf_addf(out, ";\r\n %s*%d*=", name, ++section);
+            chunk = 0;
+        }
+        esc[0] = '%';
+        esc[1] = hex_upper[*p >> 4];
+        esc[2] = hex_upper[*p & 0xf];
+        if (!err)
+            err = need == 1 ? bode_buf_addc(out, (char)*p)
+                            : bode_buf_add(out, esc, 3);
+        chunk += need;
+    }
+    return err;
+}
+
+/* One attachment's headers: its type with a name for older readers
+ * (quoted ASCII, or RFC 2047 encoded-words as common practice), and the
+ * file name in Content-Disposition (quoted ASCII, or RFC 2231). */
+static enum bode_err attachment_headers_add(struct bode_buf *out,
+                                            const struct bode_attachment *a)
+{
+    enum bode_err err;
+
+    if (!a->mimetype || strpbrk(a->mimetype, "\r\n\";\\ ") || !a->filename ||
+        !*a->filename)
+        return BODE_ERR_INVALID;
+    err = bode_buf_addf(out, "Content-Type: %s", a->mimetype);
+    if (!err && plain_param(a->filename))
+        err = bode_buf_addf(out, ";\r\n name=\"%s\"", a->filename);
+    else if (!err && prov_header_text_is_safe(a->filename)) {
+        err = bode_buf_adds(out, ";\r\n name=\"");
+        if (!err)
+            err = prov_ew_add(out, a->filename, 7, true);
+        if (!err)
+            err = bode_buf_addc(out, '"');
+    }
+    if (!err)
+        err = bode_buf_adds(out, "\r\nContent-Disposition: attachment");
+    if (!err && plain_param(a->filename))
+        err = bode_buf_addf(out, ";\r\n filename=\"%s\"", a->filename);
+    else if (!err)
+        err = rfc2231_add(out, "filename", a->filename);
+    if (!err)
+        err = bode_buf_adds(out, "\r\nContent-Transfer-Encoding: base64\r\n"
+                                 "\r\n");
+    return err;
+}
+
+/* multipart/mixed: the message text (alternative or single part), then
+ * each attachment base64 in lines of 76. */
+static enum bode_err mixed_add(const struct bode_message *m,
+                               const char *boundary, struct bode_buf *out)
+{
+    char alt[80];
+    const char *single;
+    enum bode_err err;
+    bool b64;
+    size_t i;
+
+    err = bode_buf_addf(out,
+                        "This is a multi-part message in MIME format.\r\n"
+                        "\r\n--%s\r\n",
+                        boundary);
+    if (!err && m->text && *m->text && m->html && *m->html) {
+        /* Not a prefix of the outer boundary, nor it of this one. */
+        snprintf(alt, sizeof(alt), "alt%s", boundary);
+        err = bode_buf_addf(out,
+                            "Content-Type: multipart/alternative;\r\n"
+                            " boundary=\"%s\"\r\n\r\n",
+                            alt);
+        if (!err)
+            err = alternative_add(m, alt, out);
+    } else if (!err) {
+        single = m->text && *m->text ? m->text : m->html;
+        b64 = wants_base64(single, strlen(single));
+        err = part_headers_add(
+            out, single == m->text ? "text/plain" : "text/html", b64);
+        if (!err)
+            err = bode_buf_add(out, "\r\n", 2);
+        if (!err)
+            err = part_body_add(out, single, b64, false);
+    }
+    for (i = 0; !err && i < m->n_attachments; i++) {
+        const struct bode_attachment *a = &m->attachments[i];
+
+        err = bode_buf_addf(out, "\r\n--%s\r\n", boundary);
+        if (!err)
+            err = attachment_headers_add(out, a);
+        if (!err)
+            err = prov_base64_add(out, a->data ? a->data : (const void *)"",
+                                  a->len, true);
+    }
+    if (!err)
+        err = bode_buf_addf(out, "\r\n--%s--\r\n", boundary);
+    return err;
+}
+
+enum bode_err prov_mime_build(const struct bode_message *m,
+                              const struct prov_mime_opts *o,
+                              struct bode_buf *out, char *why, size_t why_size)
+{
+    char boundary[64];
+    enum bode_err err;
+    const char *single;
+
+    err = prov_mime_headers(m, o, out, boundary, why, why_size);
+    if (!err)
+        err = bode_buf_add(out, "\r\n", 2);
+    if (err)
+        return err;
+    if (m->n_attachments > 0)
+        return mixed_add(m, boundary, out);
+    if (!boundary[0]) {
+        single = m->text && *m->text ? m->text : m->html;
+        return part_body_add(out, single, wants_base64(single, strlen(single)),
+                             true);
+    }
+    err =
+        bode_buf_adds(out, "This is a multi-part message in MIME format.\r\n");
+    return err ? err : alternative_add(m, boundary, out);
 }

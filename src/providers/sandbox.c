@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bode/alloc.h"
+#include "bode/hash.h"
 #include "bode/model.h"
 #include "provider_int.h"
 
@@ -168,6 +169,31 @@ static enum bode_err headers_json(const char *text, json_t **out)
     return BODE_OK;
 }
 
+/* What the outbox says of each attachment: name, type, size and SHA-256,
+ * never the bytes. */
+static enum bode_err attachments_json(json_t *o, const struct bode_message *m)
+{
+    char sha[BODE_SHA256_HEX_SIZE];
+    json_t *arr = json_array();
+    size_t i;
+
+    for (i = 0; arr && i < m->n_attachments; i++) {
+        const struct bode_attachment *a = &m->attachments[i];
+
+        bode_sha256_hex(a->data ? (const void *)a->data : "", a->len, sha);
+        if (json_array_append_new(
+                arr, json_pack("{s:s, s:s, s:I, s:s}", "filename", a->filename,
+                               "content_type", a->mimetype, "size",
+                               (json_int_t)a->len, "sha256", sha)) != 0) {
+            json_decref(arr);
+            return BODE_ERR_INVALID;
+        }
+    }
+    if (!arr || json_object_set_new(o, "attachments", arr) != 0)
+        return BODE_ERR_NOMEM;
+    return BODE_OK;
+}
+
 static enum bode_err email_fields(json_t *o, const struct bode_message *m,
                                   char *why, size_t why_size)
 {
@@ -197,6 +223,8 @@ static enum bode_err email_fields(json_t *o, const struct bode_message *m,
     if (!err)
         err = put_str(o, "one_click_unsubscribe_url",
                       m->one_click_unsubscribe_url);
+    if (!err && m->n_attachments > 0)
+        err = attachments_json(o, m);
     bode_buf_release(&hdrs);
     return err;
 }

@@ -254,8 +254,10 @@ static enum bode_err send_body(struct ses *s, struct bode_buf *b,
     if (!err)
         err = bode_buf_adds(b, ",\"Content\":{");
     if (!err)
-        err = s->simple ? simple_content(b, m)
-                        : raw_content(s, b, m, why, why_size);
+        /* Simple content has no attachments: those go raw. */
+        err = s->simple && m->n_attachments == 0
+                  ? simple_content(b, m)
+                  : raw_content(s, b, m, why, why_size);
     if (!err)
         err = bode_buf_adds(b, "},\"EmailTags\":[{\"Name\":\"" TAG_NAME
                                "\",\"Value\":");

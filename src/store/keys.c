@@ -123,3 +123,13 @@ void bode_key_stats(char *out, const char *sid, const char *day)
 {
     snprintf(out, BODE_KEY_SIZE, PREFIX "stats:%s", sid, day);
 }
+
+void bode_key_document(char *out, const char *sid, const char *did)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "doc:%s", sid, did);
+}
+
+void bode_key_attachments(char *out, const char *sid, const char *nid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "att:%s", sid, nid);
+}

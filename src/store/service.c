@@ -83,6 +83,8 @@ enum bode_err bode_store_service_put(struct bode_redis *r,
     bode_cmd_field(&c, "brand_logo", s->brand_logo);
     bode_cmd_field(&c, "brand_colour", s->brand_colour);
     bode_cmd_fieldi(&c, "created_at", s->created_at);
+    bode_cmd_field(&c, "file_contact", s->file_contact);
+    bode_cmd_fieldi(&c, "file_attach", s->file_attach);
     reply = bode_cmd_run(r, &c, true, &err);
     if (!reply)
         return err;
@@ -142,6 +144,9 @@ enum bode_err bode_store_service_get(struct bode_redis *r,
     bode_reply_copy(reply, "brand_colour", out->brand_colour,
                     sizeof(out->brand_colour));
     out->created_at = bode_reply_int(reply, "created_at", 0);
+    bode_reply_copy(reply, "file_contact", out->file_contact,
+                    sizeof(out->file_contact));
+    out->file_attach = bode_reply_int(reply, "file_attach", 0) != 0;
     bode_reply_copy(reply, "callback_token", sealed, sizeof(sealed));
     if (sealed[0]) {
         bind_ad(ad, sizeof(ad), out->id, "callback_token");

@@ -43,6 +43,10 @@ void bode_key_stats(char *out, const char *sid, const char *day);
 /* Provider reference → "sid id". Global, not under a service's tag: a
  * receipt names only the provider's reference (docs/internals/store.md). */
 void bode_key_ref(char *out, const char *provider, const char *ref);
+/* A file sent by email, sealed (src/store/document.c). */
+void bode_key_document(char *out, const char *sid, const char *did);
+/* The sealed keys of a notification's attachments (attachment mode). */
+void bode_key_attachments(char *out, const char *sid, const char *nid);
 
 /* ---- command building ---- */
 

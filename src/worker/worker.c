@@ -183,6 +183,7 @@ static void job_release(struct bode_worker *w, struct job *j)
     bode_buf_release(&j->html);
     bode_buf_release(&j->text);
     bode_buf_release(&j->sms);
+    bode_attach_release(&j->att);
     bode_notification_release(&j->rec);
     memset(j, 0, sizeof(*j));
 }
@@ -553,6 +554,8 @@ static bool start_provider(struct bode_worker *w, struct job *j, int from)
         m.html = bode_buf_str(&j->html);
         m.text = bode_buf_str(&j->text);
         m.one_click_unsubscribe_url = j->rec.one_click_unsubscribe_url;
+        m.attachments = j->att.n ? j->att.items : NULL;
+        m.n_attachments = j->att.n;
     } else {
         m.to = j->rec.to;
         m.sms_text = bode_buf_str(&j->sms);
@@ -706,6 +709,22 @@ static void deliver(struct bode_worker *w, struct job *j)
         goto done;
     }
     j->rendered = true;
+    /* Attachment mode: the files travel in the message. */
+    if (j->rec.channel == BODE_CHANNEL_EMAIL && j->svc.file_attach) {
+        enum bode_err err = bode_attach_load(
+            w->redis, w->box, j->rec.service_id, j->rec.id, &j->att);
+
+        if (err == BODE_ERR_REDIS || err == BODE_ERR_NOMEM) {
+            retry_job(w, j, 0, "attachments unavailable");
+            goto done;
+        }
+        if (err) {
+            fail_job(w, j, BODE_STATUS_TECHNICAL_FAILURE,
+                     err == BODE_ERR_NOT_FOUND ? "attachment expired"
+                                               : "attachment unreadable");
+            goto done;
+        }
+    }
     if (start_provider(w, j, 0))
         return;
     retry_job(w, j, 0, "no provider available");

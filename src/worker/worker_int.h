@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 
+#include "attach.h"
 #include "bode/provider.h"
 #include "bode/queue.h"
 #include "bode/retry.h"
@@ -61,7 +62,8 @@ struct job {
     struct bode_buf sms;
     char from[256];
     char to_ascii[1300];
-    int64_t sent_at; /* when the current provider was given it */
+    int64_t sent_at;            /* when the current provider was given it */
+    struct bode_attach_set att; /* files sent as attachments (attach.c) */
 };
 
 #endif

@@ -629,6 +629,46 @@ test('POST /notifications/receipts/{provider}: 200, 400, 403, 404',
     receiptApi.kill('SIGTERM');
   });
 
+test('GET/POST /d/{service_id}/{document_id}[/download]: 200, 403, 404',
+  async () => {
+    const files = new NotifyClient(URL, env.FILES_KEY_LIVE);
+    const send = async (confirm) => {
+      const res = await files.sendEmail(env.FILES_FILE_TEMPLATE,
+        'ada@example.com', { personalisation: { name: 'Ada',
+          link_to_file: files.prepareUpload('a,b\n1,2\n',
+            { filename: 'a.csv', confirmEmailBeforeDownload: confirm }) } });
+      const m = res.data.content.body.match(
+        /\/d\/([0-9a-f-]{36})\/([0-9a-f-]{36})\?key=([A-Za-z0-9_-]{43})/);
+      assert.ok(m, res.data.content.body);
+      return { sid: m[1], did: m[2], key: m[3] };
+    };
+    const page = '/d/{service_id}/{document_id}';
+    const dl = '/d/{service_id}/{document_id}/download';
+    const open = await send(false);
+    check(page, 'get', await raw('GET',
+      `/d/${open.sid}/${open.did}?key=${open.key}`));
+    check(page, 'get', await raw('GET',
+      `/d/${open.sid}/${open.did}?key=${'A'.repeat(43)}`));
+    assert.equal(check(dl, 'get', await raw('GET',
+      `/d/${open.sid}/${open.did}/download?key=${open.key}`)).body,
+    'a,b\n1,2\n');
+    check(dl, 'get', await raw('GET',
+      `/d/${open.sid}/${NO_SUCH_ID}/download?key=${open.key}`));
+    const asks = await send(true);
+    check(dl, 'get', await raw('GET',
+      `/d/${asks.sid}/${asks.did}/download?key=${asks.key}`));
+    const form = (address, key = asks.key) => raw('POST',
+      `/d/${asks.sid}/${asks.did}/download`, {
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ key, email_address: address })
+          .toString(),
+      });
+    assert.equal(check(dl, 'post', await form('bob@example.com')).status, 403);
+    assert.equal(check(dl, 'post', await form('ada@example.com')).status, 200);
+    assert.equal(check(dl, 'post',
+      await form('ada@example.com', 'B'.repeat(43))).status, 404);
+  });
+
 test('every operation in the spec was checked against a real response',
   () => {
     const missing = [];

@@ -75,6 +75,14 @@ def main():
                                  ("--restricted",)))
         made.update(make_service(env, "Limited service", "LIMITED_",
                                  ("--rate-limit", "6", "--email-limit", "2")))
+        # Files by email: a service with a contact, and a template with
+        # a placeholder for the link.
+        made.update(make_service(env, "Files service", "FILES_",
+                                 ("--file-contact", "files@example.gov.uk")))
+        made["FILES_FILE_TEMPLATE"] = cli(
+            env, "template", "create", made["FILES_SERVICE_ID"], "--type",
+            "email", "--name", "File", "--subject", "Your file", "--body",
+            "Hello ((name)), download your file: ((link_to_file))")
         api = Bode(["api"], env={"BODE_REDIS_URL": redis.url,
                                  "BODE_AUTH_CACHE_MS": "200"})
         api.wait_http()
