@@ -109,6 +109,17 @@ enum bode_err bode_store_key_list(struct bode_redis *r,
 enum bode_err bode_store_key_revoke(struct bode_redis *r, const char *sid,
                                     const char *key_id, int64_t now);
 
+/* ---- replay guard ---- */
+
+/* Records that a token of service sid with signature sig[0..len) has
+ * been used, for ttl_ms, unless it already was: one atomic SET NX PX, so
+ * of two API processes racing on one token exactly one sees *first true.
+ * Only a digest of the signature is stored. Never retried: a retry after
+ * a lost reply would see its own write and refuse a first use. */
+enum bode_err bode_store_token_first_use(struct bode_redis *r, const char *sid,
+                                         const void *sig, size_t len,
+                                         long ttl_ms, bool *first);
+
 /* ---- team members and guest list ---- */
 
 /* Adds a normalised email address or phone number (E.164 digits). */

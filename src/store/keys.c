@@ -123,3 +123,8 @@ void bode_key_stats(char *out, const char *sid, const char *day)
 {
     snprintf(out, BODE_KEY_SIZE, PREFIX "stats:%s", sid, day);
 }
+
+void bode_key_token_seen(char *out, const char *sid, const char *sig_hash)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "jwt:%s", sid, sig_hash);
+}

@@ -43,6 +43,8 @@ void bode_key_stats(char *out, const char *sid, const char *day);
 /* Provider reference → "sid id". Global, not under a service's tag: a
  * receipt names only the provider's reference (docs/internals/store.md). */
 void bode_key_ref(char *out, const char *provider, const char *ref);
+/* A token already used, by the SHA-256 of its signature (replay guard). */
+void bode_key_token_seen(char *out, const char *sid, const char *sig_hash);
 
 /* ---- command building ---- */
 
