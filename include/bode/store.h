@@ -171,6 +171,18 @@ enum bode_err bode_store_template_list(struct bode_redis *r, const char *sid,
                                        struct bode_template_rec **out,
                                        size_t *n);
 
+/* Sets template tid of service sid to have personalisation redacted after
+ * sending (Notify's redact_personalisation). One way, as in Notify: there
+ * is no call to undo it. Not versioned: it applies to every version and
+ * survives edits. BODE_ERR_NOT_FOUND if there is no such template. */
+enum bode_err bode_store_template_redact(struct bode_redis *r, const char *sid,
+                                         const char *tid);
+
+/* Sets *yes when template tid of service sid has the flag above. */
+enum bode_err bode_store_template_is_redacted(struct bode_redis *r,
+                                              const char *sid, const char *tid,
+                                              bool *yes);
+
 /* ---- notifications ---- */
 
 /* What the API has validated and rendered, ready to store. Strings are
@@ -281,5 +293,16 @@ enum bode_err
 bode_store_notification_list(struct bode_redis *r, const char *sid,
                              const struct bode_list_filter *f, size_t limit,
                              struct bode_notification **out, size_t *n);
+
+/* Overwrites notification id's stored personalisation with the JSON
+ * text personalisation, and its body and subject (subject NULL: left
+ * alone), and marks it redacted, only if the record exists and is past
+ * `created` (*done says whether it did). For the worker, after a provider accepted a
+ * message whose template has the redact flag. */
+enum bode_err bode_store_notification_redact(struct bode_redis *r,
+                                             const char *sid, const char *id,
+                                             const char *personalisation,
+                                             const char *body,
+                                             const char *subject, bool *done);
 
 #endif

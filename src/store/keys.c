@@ -128,3 +128,8 @@ void bode_key_token_seen(char *out, const char *sid, const char *sig_hash)
 {
     snprintf(out, BODE_KEY_SIZE, PREFIX "jwt:%s", sid, sig_hash);
 }
+
+void bode_key_template_redact(char *out, const char *sid, const char *tid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "tpl:%s:redact", sid, tid);
+}

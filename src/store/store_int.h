@@ -43,6 +43,9 @@ void bode_key_stats(char *out, const char *sid, const char *day);
 /* Provider reference → "sid id". Global, not under a service's tag: a
  * receipt names only the provider's reference (docs/internals/store.md). */
 void bode_key_ref(char *out, const char *provider, const char *ref);
+/* A template's redact_personalisation flag (not versioned, as Notify's
+ * TemplateRedacted). */
+void bode_key_template_redact(char *out, const char *sid, const char *tid);
 /* A token already used, by the SHA-256 of its signature (replay guard). */
 void bode_key_token_seen(char *out, const char *sid, const char *sig_hash);
 
@@ -97,6 +100,7 @@ enum bode_script {
     BODE_SCRIPT_PROMOTE_CALLBACKS,
     BODE_SCRIPT_DEAD_RETRY,
     BODE_SCRIPT_JANITOR,
+    BODE_SCRIPT_REDACT,
     BODE_SCRIPT__COUNT
 };
 

@@ -555,6 +555,96 @@ class SecretsAtRestTest(unittest.TestCase):
             redis.stop()
 
 
+class RedactionTest(unittest.TestCase):
+    """Notify's redact_personalisation, per template: once a provider has
+    the message, the stored personalisation, body and subject no longer
+    hold the values sent; other templates are untouched."""
+
+    def test_personalisation_redacted_after_sending(self):
+        redis = Redis()
+        gw = Gateway()
+        procs = []
+        try:
+            f = Fixture(redis)
+            secret_name = "Zebedee-" + os.urandom(6).hex()
+            red = f.cli("template", "create", f.a, "--type", "email",
+                        "--name", "R", "--subject", "For ((name))",
+                        "--body", "Dear ((name)), code ((code)).")
+            self.assertEqual(f.cli("template", "redact", f.a, red), "")
+            shown = json.loads(f.cli("template", "show", f.a, red))
+            self.assertIs(shown["redact_personalisation"], True)
+            shown = json.loads(f.cli("template", "show", f.a, f.a_email))
+            self.assertIs(shown["redact_personalisation"], False)
+            missing = subprocess.run(
+                [BODE, "template", "redact", f.a,
+                 "00000000-0000-4000-8000-000000000000"], env=f.env,
+                capture_output=True, text=True, timeout=30)
+            self.assertNotEqual(missing.returncode, 0)
+            api = Bode(["api"], env={"BODE_REDIS_URL": redis.url})
+            procs.append(api)
+            api.wait_http()
+            tok = lambda: token(f.a, f.a_live[-36:])  # noqa: E731
+            # No worker yet: until a provider has the message, its data
+            # stays (it is needed to send it).
+            code, _, kept = call(api.port, "POST", "/v2/notifications/email",
+                                 tok(), {"email_address": "r@example.com",
+                                         "template_id": red,
+                                         "personalisation": {
+                                             "name": secret_name,
+                                             "code": "4711",
+                                             "extra": "unused " +
+                                                      secret_name}})
+            self.assertEqual(code, 201, kept)
+            code, _, plain = call(api.port, "POST", "/v2/notifications/email",
+                                  tok(), {"email_address": "p@example.com",
+                                          "template_id": f.a_email,
+                                          "personalisation": {
+                                              "name": secret_name}})
+            self.assertEqual(code, 201, plain)
+            key = f"bode:{{s:{f.a}}}:n:{kept['id']}"
+            self.assertIn(secret_name, redis.cli("HGET", key,
+                                                 "personalisation"))
+            worker = Bode(["worker"], env={
+                "BODE_REDIS_URL": redis.url,
+                "BODE_EMAIL_PROVIDERS": "http",
+                "BODE_HTTP_URL": gw.url,
+                "BODE_HTTP_BODY_TEMPLATE": '{"id": "${id}"}',
+                "BODE_HTTP_ACCEPTED_STATUS": "sending"})
+            procs.append(worker)
+
+            def status(nid):
+                return call(api.port, "GET", f"/v2/notifications/{nid}",
+                            tok())[2]
+            wait_until(lambda: status(kept["id"])["status"] == "sending"
+                       and status(plain["id"])["status"] == "sending", 20,
+                       what="both to be handed to the provider")
+            wait_until(lambda: redis.cli("HGET", key, "redacted") == "1", 10,
+                       what="the record to be redacted")
+            got = status(kept["id"])
+            self.assertEqual(got["body"],
+                             "Dear <redacted>, code <redacted>.")
+            self.assertEqual(got["subject"], "For <redacted>")
+            stored = json.loads(redis.cli("HGET", key, "personalisation"))
+            self.assertEqual(stored, {"name": "<redacted>",
+                                      "code": "<redacted>",
+                                      "extra": "<redacted>"})
+            record = redis.cli("HGETALL", key)
+            self.assertNotIn(secret_name, record)
+            self.assertNotIn("4711", record)
+            shown = f.cli("notification", "show", kept["id"])
+            self.assertNotIn(secret_name, shown)
+            # The provider got the real content, once.
+            self.assertEqual(len(gw.auth), 2)
+            # Other templates keep theirs (Notify's default).
+            other = status(plain["id"])
+            self.assertIn(secret_name, other["body"])
+        finally:
+            for p in procs:
+                p.cleanup()
+            gw.stop()
+            redis.stop()
+
+
 class RedisAclTest(unittest.TestCase):
     """requirepass, and an ACL user limited to bode:* keys and the
     commands docs/security.md lists; default user off."""
