@@ -297,8 +297,8 @@ bode_store_notification_list(struct bode_redis *r, const char *sid,
 /* Overwrites notification id's stored personalisation with the JSON
  * text personalisation, and its body and subject (subject NULL: left
  * alone), and marks it redacted, only if the record exists and is past
- * `created` (*done says whether it did). For the worker, after a provider accepted a
- * message whose template has the redact flag. */
+ * `created` (*done says whether it did). For the worker, after a provider
+ * accepted a message whose template has the redact flag. */
 enum bode_err bode_store_notification_redact(struct bode_redis *r,
                                              const char *sid, const char *id,
                                              const char *personalisation,
