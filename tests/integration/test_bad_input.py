@@ -45,6 +45,13 @@ CONN_LIMIT = 24
 SUMMARY = {"seed": SEED, "requests": COUNT}
 
 
+def sanitized():
+    """True for an ASan build, whose allocator holds freed memory in a
+    quarantine (256 MB by default) so RSS grows without a leak."""
+    with open(BODE, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -411,7 +418,16 @@ class BadInputTest(unittest.TestCase):
         cls.email_t = cli("template", "create", cls.sid, "--type", "email",
                           "--name", "E", "--subject", "Hi ((name))",
                           "--body", "Dear ((name))")
+        env = {}
+        if sanitized():
+            # A small quarantine fills during warm-up, so RSS then stays
+            # flat unless memory really leaks (LeakSanitizer checks that
+            # too, at exit); use-after-free of recent frees is still found.
+            env["ASAN_OPTIONS"] = os.environ.get("ASAN_OPTIONS", "") + \
+                ":quarantine_size_mb=2"
+            SUMMARY["asan"] = True
         cls.api = Bode(["api"], env={
+            **env,
             "BODE_REDIS_URL": cls.redis.url,
             "BODE_BODY_LIMIT": str(64 * 1024),
             "BODE_CONN_TIMEOUT": str(CONN_TIMEOUT),
@@ -458,7 +474,7 @@ class BadInputTest(unittest.TestCase):
                                                  headers, body)
             counts[cat] = counts.get(cat, 0) + 1
             statuses[status] = statuses.get(status, 0) + 1
-            if i == COUNT // 10:
+            if i == COUNT // 5:
                 rss_first = rss_kib(pid)
             if not 400 <= status < 500:
                 bad.append((cat, method, path[:80], status, payload[:200]))
@@ -489,7 +505,7 @@ class BadInputTest(unittest.TestCase):
         self.assertEqual(bad[:10], [], "%d bad answers" % len(bad))
         # Only oversized headers may be answered by libmicrohttpd itself.
         self.assertTrue(all(c == "oversized_header" for c, _ in mhd), mhd)
-        # Flat: after warm-up, less than 16 MiB of growth.
+        # Flat: after warm-up (the first fifth), under 16 MiB of growth.
         self.assertLess(rss_last - rss_first, 16 * 1024)
 
     def test_2_request_without_host_is_mhd_html_400(self):
