@@ -44,6 +44,7 @@ struct bode_config {
     char sms_providers[128];
     char callback_ca_file[256]; /* extra CA for callback endpoints */
     int callback_retry_s;       /* between callback attempts */
+    int jwt_replay_guard;       /* 1: each token is accepted once */
     /* Provider settings (BODE_SMTP_URL, ...) from the config file; the
      * environment wins over these (bode_config_get). */
     size_t n_extra;

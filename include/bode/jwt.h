@@ -50,6 +50,8 @@ enum bode_jwt_reason {
     BODE_JWT_KEY_NOT_FOUND,     /* 403: no key signed it; or no iat */
     BODE_JWT_KEY_REVOKED,       /* 403: (API layer) matching key revoked */
     BODE_JWT_OTHER,             /* 403: other claim error (exp, aud) */
+    BODE_JWT_REPLAYED,          /* 403: (API layer, Bode's optional replay
+                                   guard) token already used */
     BODE_JWT__COUNT
 };
 

@@ -115,6 +115,17 @@ enum bode_err bode_store_key_list(struct bode_redis *r,
 enum bode_err bode_store_key_revoke(struct bode_redis *r, const char *sid,
                                     const char *key_id, int64_t now);
 
+/* ---- replay guard ---- */
+
+/* Records that a token of service sid with signature sig[0..len) has
+ * been used, for ttl_ms, unless it already was: one atomic SET NX PX, so
+ * of two API processes racing on one token exactly one sees *first true.
+ * Only a digest of the signature is stored. Never retried: a retry after
+ * a lost reply would see its own write and refuse a first use. */
+enum bode_err bode_store_token_first_use(struct bode_redis *r, const char *sid,
+                                         const void *sig, size_t len,
+                                         long ttl_ms, bool *first);
+
 /* ---- team members and guest list ---- */
 
 /* Adds a normalised email address or phone number (E.164 digits). */
@@ -165,6 +176,18 @@ enum bode_err bode_store_template_list(struct bode_redis *r, const char *sid,
                                        int type_filter,
                                        struct bode_template_rec **out,
                                        size_t *n);
+
+/* Sets template tid of service sid to have personalisation redacted after
+ * sending (Notify's redact_personalisation). One way, as in Notify: there
+ * is no call to undo it. Not versioned: it applies to every version and
+ * survives edits. BODE_ERR_NOT_FOUND if there is no such template. */
+enum bode_err bode_store_template_redact(struct bode_redis *r, const char *sid,
+                                         const char *tid);
+
+/* Sets *yes when template tid of service sid has the flag above. */
+enum bode_err bode_store_template_is_redacted(struct bode_redis *r,
+                                              const char *sid, const char *tid,
+                                              bool *yes);
 
 /* ---- notifications ---- */
 
@@ -307,5 +330,15 @@ enum bode_err bode_store_attachments_get(struct bode_redis *r, const char *sid,
                                          const char *nid, char **list);
 enum bode_err bode_store_attachments_delete(struct bode_redis *r,
                                             const char *sid, const char *nid);
+/* Overwrites notification id's stored personalisation with the JSON
+ * text personalisation, and its body and subject (subject NULL: left
+ * alone), and marks it redacted, only if the record exists and is past
+ * `created` (*done says whether it did). For the worker, after a provider
+ * accepted a message whose template has the redact flag. */
+enum bode_err bode_store_notification_redact(struct bode_redis *r,
+                                             const char *sid, const char *id,
+                                             const char *personalisation,
+                                             const char *body,
+                                             const char *subject, bool *done);
 
 #endif

@@ -83,6 +83,43 @@ static void deny(struct bode_response *resp, enum bode_jwt_reason reason,
                          bode_jwt_reason_message(reason));
 }
 
+/* Bode's optional replay guard: the token's signature is recorded until
+ * the token leaves its clock window (iat + 30 s, plus a second for the
+ * rounding of iat), so a second use inside the window is refused. Redis
+ * failing fails closed (503): the guard is only worth having if it holds. */
+static bool first_use(const struct bode_api_ctx *ctx,
+                      const struct bode_jwt *jwt, int64_t now_us,
+                      const char *request_id, struct bode_response *resp)
+{
+    struct bode_redis *r;
+    long ttl_ms =
+        (long)((jwt->iat + BODE_JWT_CLOCK_BOUND + 1) * 1000 - now_us / 1000);
+    enum bode_err err;
+    bool first = false;
+
+    if (ttl_ms < 1000)
+        ttl_ms = 1000;
+    if (ttl_ms > (2 * BODE_JWT_CLOCK_BOUND + 1) * 1000)
+        ttl_ms = (2 * BODE_JWT_CLOCK_BOUND + 1) * 1000;
+    r = bode_redis_for_thread(ctx->cfg->redis_url, ctx->cfg->redis_timeout_ms);
+    err = r ? bode_store_token_first_use(r, jwt->iss, jwt->sig, jwt->sig_len,
+                                         ttl_ms, &first)
+            : BODE_ERR_NOMEM;
+    if (err) {
+        bode_log(BODE_LOG_ERROR, "cannot check token reuse",
+                 BODE_LOG_S("request_id", request_id),
+                 BODE_LOG_S("error", bode_err_str(err)));
+        bode_api_fail(resp,
+                      err == BODE_ERR_REDIS ? BODE_API_E_UNAVAILABLE
+                                            : BODE_API_E_INTERNAL,
+                      NULL);
+        return false;
+    }
+    if (!first)
+        deny(resp, BODE_JWT_REPLAYED, request_id, "token seen before");
+    return first;
+}
+
 /* Notify keeps trying keys revoked less than 7 days ago, so a token signed
  * with one is told "revoked" rather than "not found". */
 #define REVOKED_VISIBLE_US (7LL * 86400 * 1000000)
@@ -186,6 +223,9 @@ reload:
         deny(resp, BODE_JWT_KEY_REVOKED, req->request_id, "");
         goto out;
     }
+    if (ctx->cfg->jwt_replay_guard &&
+        !first_use(ctx, &jwt, now, req->request_id, resp))
+        goto out;
     caller->service = e->svc;
     caller->key_type = match->type;
     snprintf(caller->key_id, sizeof(caller->key_id), "%s", match->id);

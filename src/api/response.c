@@ -4,6 +4,7 @@
 
 #include "api_int.h"
 #include "bode/alloc.h"
+#include "bode/buf.h"
 
 const char *const bode_api_common_headers[] = {
     "Access-Control-Allow-Origin",
@@ -115,6 +116,71 @@ static void set_body(struct bode_response *resp, int status, char *text)
     resp->body_len = resp->body ? sizeof(fallback) - 1 : 0;
 }
 
+/* Length of the well-formed UTF-8 sequence at s[0..len), 0 if none. */
+static size_t utf8_len(const unsigned char *s, size_t len)
+{
+    size_t need;
+    size_t k;
+    unsigned long cp;
+
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        need = 1;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        need = 2;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        need = 3;
+    else
+        return 0;
+    if (len <= need)
+        return 0;
+    cp = s[0] & (0x3fu >> need);
+    for (k = 1; k <= need; k++) {
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[k] & 0x3f);
+    }
+    if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return need + 1;
+}
+
+/* An error message as a JSON string. Messages quote what the client sent
+ * (a query value, a key name), which may not be UTF-8: like Notify's
+ * Werkzeug, which decodes requests with errors="replace", each bad byte
+ * becomes U+FFFD rather than the whole answer becoming a 500. */
+static json_t *message_json(const char *message)
+{
+    const unsigned char *p = (const unsigned char *)message;
+    size_t len = strlen(message);
+    size_t i = 0;
+    size_t n;
+    struct bode_buf b;
+    json_t *out = json_string(message);
+
+    if (out)
+        return out;
+    bode_buf_init(&b, 3 * len + 1);
+    while (i < len) {
+        n = utf8_len(p + i, len - i);
+        if (n == 0) {
+            if (bode_buf_add(&b, "\xef\xbf\xbd", 3))
+                break;
+            i++;
+            continue;
+        }
+        if (bode_buf_add(&b, p + i, n))
+            break;
+        i += n;
+    }
+    if (i == len)
+        out = json_stringn(bode_buf_str(&b), b.len);
+    bode_buf_release(&b);
+    return out;
+}
+
 void bode_api_reply_json(struct bode_response *resp, int status, json_t *body)
 {
     char *text = NULL;
@@ -129,9 +195,9 @@ void bode_api_fail_status(struct bode_response *resp, int status,
                           const char *type, const char *message)
 {
     bode_api_reply_json(resp, status,
-                        json_pack("{s:i, s:[{s:s, s:s}]}", "status_code",
+                        json_pack("{s:i, s:[{s:s, s:o}]}", "status_code",
                                   status, "errors", "error", type, "message",
-                                  message));
+                                  message_json(message)));
 }
 
 void bode_api_fail_many(struct bode_response *resp, enum bode_api_error e,
@@ -148,8 +214,8 @@ void bode_api_fail_many(struct bode_response *resp, enum bode_api_error e,
     }
     list = json_array();
     for (i = 0; list && i < n; i++) {
-        item = json_pack("{s:s, s:s}", "error", errors[e].type, "message",
-                         messages[i]);
+        item = json_pack("{s:s, s:o}", "error", errors[e].type, "message",
+                         message_json(messages[i]));
         if (json_array_append_new(list, item) != 0) {
             json_decref(list);
             list = NULL;
@@ -169,9 +235,9 @@ void bode_api_fail(struct bode_response *resp, enum bode_api_error e,
     if (!message)
         message = errors[e].message;
     if (errors[e].shape == SHAPE_V1)
-        bode_api_reply_json(
-            resp, errors[e].status,
-            json_pack("{s:s, s:s}", "result", "error", "message", message));
+        bode_api_reply_json(resp, errors[e].status,
+                            json_pack("{s:s, s:o}", "result", "error",
+                                      "message", message_json(message)));
     else
         bode_api_fail_status(resp, errors[e].status, errors[e].type, message);
 }

@@ -63,6 +63,9 @@ static const struct reason_row reasons[BODE_JWT__COUNT] = {
     [BODE_JWT_KEY_REVOKED] = {"key_revoked", 403,
                               "Invalid token: API key revoked"},
     [BODE_JWT_OTHER] = {"other", 403, GENERAL_MESSAGE},
+    [BODE_JWT_REPLAYED] = {"replayed", 403,
+                           "Invalid token: this token has already been used; "
+                           "make a new token for every request"},
 };
 
 static bool reason_known(enum bode_jwt_reason reason)

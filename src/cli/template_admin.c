@@ -23,11 +23,15 @@ static const char usage[] =
     "       bode template import SERVICE_ID FILE|DIR\n"
     "       bode template list SERVICE_ID [--type email|sms] [--json]\n"
     "       bode template show SERVICE_ID TEMPLATE_ID [--version N]\n"
+    "       bode template redact SERVICE_ID TEMPLATE_ID\n"
     "       bode template preview FILE --personalisation JSON "
     "[--format ...]\n"
     "       bode template check DIR\n\n"
     "`create` prints the template id. Storing changed content under an\n"
-    "existing --id adds a new version.\n";
+    "existing --id adds a new version. `redact` sets Notify's\n"
+    "redact_personalisation: once a provider has a message from this\n"
+    "template, its stored personalisation is replaced by \"<redacted>\"\n"
+    "(every version; it cannot be undone).\n";
 
 /* Reads a whole file of at most 2 MB + 1 KB (Notify's email cap plus a
  * header) into a new string. */
@@ -234,6 +238,8 @@ static int list(struct admin *a, int argc, char **argv)
 static int show(struct admin *a, int argc, char **argv)
 {
     struct bode_template_rec t;
+    json_t *obj;
+    bool redacted = false;
     char *end = NULL;
     long version = 0;
     enum bode_err err;
@@ -251,9 +257,36 @@ static int show(struct admin *a, int argc, char **argv)
         fprintf(stderr, "bode template show: %s\n", bode_err_str(err));
         return err == BODE_ERR_NOT_FOUND ? BODE_EXIT_USAGE : BODE_EXIT_FAIL;
     }
-    rc = bode_cli_print_json(bode_cli_template_json(&t));
+    obj = bode_cli_template_json(&t);
     bode_template_rec_release(&t);
+    err =
+        bode_store_template_is_redacted(a->redis, argv[1], argv[2], &redacted);
+    if (err) {
+        json_decref(obj);
+        fprintf(stderr, "bode template show: %s\n", bode_err_str(err));
+        return BODE_EXIT_FAIL;
+    }
+    if (obj)
+        json_object_set_new(obj, "redact_personalisation",
+                            json_boolean(redacted));
+    rc = bode_cli_print_json(obj);
     return rc;
+}
+
+static int redact(struct admin *a, int argc, char **argv)
+{
+    enum bode_err err;
+
+    if (argc != 3) {
+        fputs(usage, stderr);
+        return BODE_EXIT_USAGE;
+    }
+    err = bode_store_template_redact(a->redis, argv[1], argv[2]);
+    if (err) {
+        fprintf(stderr, "bode template redact: %s\n", bode_err_str(err));
+        return err == BODE_ERR_NOT_FOUND ? BODE_EXIT_USAGE : BODE_EXIT_FAIL;
+    }
+    return BODE_EXIT_OK;
 }
 
 /* Stores one template file (compiled first, so a broken file is never
@@ -377,6 +410,8 @@ int bode_cmd_template_admin(int argc, char **argv)
         rc = list(&a, argc - 1, argv + 1);
     else if (strcmp(argv[1], "show") == 0)
         rc = show(&a, argc - 1, argv + 1);
+    else if (strcmp(argv[1], "redact") == 0)
+        rc = redact(&a, argc - 1, argv + 1);
     else if (strcmp(argv[1], "import") == 0 && argc == 4)
         rc = bode_cli_template_import(&a, argv[2], argv[3], stdout);
     else {

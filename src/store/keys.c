@@ -133,3 +133,13 @@ void bode_key_attachments(char *out, const char *sid, const char *nid)
 {
     snprintf(out, BODE_KEY_SIZE, PREFIX "att:%s", sid, nid);
 }
+
+void bode_key_token_seen(char *out, const char *sid, const char *sig_hash)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "jwt:%s", sid, sig_hash);
+}
+
+void bode_key_template_redact(char *out, const char *sid, const char *tid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "tpl:%s:redact", sid, tid);
+}

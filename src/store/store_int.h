@@ -47,6 +47,11 @@ void bode_key_ref(char *out, const char *provider, const char *ref);
 void bode_key_document(char *out, const char *sid, const char *did);
 /* The sealed keys of a notification's attachments (attachment mode). */
 void bode_key_attachments(char *out, const char *sid, const char *nid);
+/* A template's redact_personalisation flag (not versioned, as Notify's
+ * TemplateRedacted). */
+void bode_key_template_redact(char *out, const char *sid, const char *tid);
+/* A token already used, by the SHA-256 of its signature (replay guard). */
+void bode_key_token_seen(char *out, const char *sid, const char *sig_hash);
 
 /* ---- command building ---- */
 
@@ -99,6 +104,7 @@ enum bode_script {
     BODE_SCRIPT_PROMOTE_CALLBACKS,
     BODE_SCRIPT_DEAD_RETRY,
     BODE_SCRIPT_JANITOR,
+    BODE_SCRIPT_REDACT,
     BODE_SCRIPT__COUNT
 };
 

@@ -118,6 +118,10 @@ static const struct setting settings[] = {
      sizeof(((struct bode_config *)0)->default_region), 0, 0,
      "Country (ISO 3166 alpha-2) assumed for phone numbers without a "
      "country code"},
+    INT("BODE_JWT_REPLAY_GUARD", jwt_replay_guard, 0, 1,
+        "1 = accept each API token once (Bode extension; the official "
+        "clients repeat a token within one second: docs/security.md); "
+        "0 = off"),
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))

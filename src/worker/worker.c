@@ -42,6 +42,7 @@ struct bode_worker {
     size_t n_providers[BODE_CHANNEL__COUNT];
     struct service_slot services[SERVICE_SLOTS];
     struct template_slot templates[TEMPLATE_SLOTS];
+    struct redact_slot redact[REDACT_SLOTS];
     char (*streams[BODE_LANE__COUNT])[BODE_QUEUE_KEY_SIZE];
     size_t n_streams[BODE_LANE__COUNT];
     size_t window[BODE_LANE__COUNT];           /* where the next read starts */
@@ -489,6 +490,10 @@ static void finish_job(struct bode_worker *w, struct job *j,
                                                         : BODE_STATUS_DELIVERED,
                    false, 0, name,
                    res->reference[0] ? res->reference : j->rec.id, res->detail);
+        if (worker_redact_wanted(w->redis, w->redact, &j->rec, now)) {
+            flush(w); /* the hand-over is saved before the data goes */
+            worker_redact(w->redis, &j->rec, get_template(w, &j->rec, now));
+        }
         break;
     case BODE_OUTCOME_PERMANENT:
         log_outcome(j, "recipient refused", name, res->detail);

@@ -33,6 +33,15 @@ struct template_slot {
     int64_t used_at;
 };
 
+#define REDACT_SLOTS 64
+
+/* Whether a template has redact_personalisation, as last read. */
+struct redact_slot {
+    char key[80]; /* sid:tid */
+    bool yes;
+    int64_t fetched;
+};
+
 /* An outcome waiting to be written with the others of this round (one
  * pipelined round trip for all). Owns copies of everything it names. */
 struct pending_transition {
@@ -65,5 +74,17 @@ struct job {
     int64_t sent_at;            /* when the current provider was given it */
     struct bode_attach_set att; /* files sent as attachments (attach.c) */
 };
+
+/* redact.c: Notify's redact_personalisation after a provider accepted.
+ * worker_redact_wanted says whether rec's template has the flag (cached
+ * per template for a few seconds; a Redis error counts as no).
+ * worker_redact overwrites rec's stored personalisation (every value
+ * "<redacted>"), body and subject (re-rendered from t with those values)
+ * once the record's hand-over is saved; failures are logged, never fatal
+ * to delivery. */
+bool worker_redact_wanted(struct bode_redis *r, struct redact_slot *cache,
+                          const struct bode_notification *rec, int64_t now);
+void worker_redact(struct bode_redis *r, const struct bode_notification *rec,
+                   const struct bode_tmpl *t);
 
 #endif

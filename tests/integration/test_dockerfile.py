@@ -2,6 +2,7 @@
 stage's RUN steps on a clean copy of the tree, checks the runtime stage
 installs every shared library the binary links, and runs the installed
 binary as an unprivileged user from a directory it cannot write."""
+import json
 import os
 import re
 import shutil
@@ -133,6 +134,22 @@ class DockerfileTest(unittest.TestCase):
         self.assertIn("bode", ops["HEALTHCHECK"])
         self.assertIn("health", ops["HEALTHCHECK"])
         self.assertIn('"api"', ops["CMD"])
+
+    def test_runtime_needs_no_shell(self):
+        # Exec form everywhere: nothing in the image is run through
+        # /bin/sh, so an image without a shell works.
+        ops = dict((op, a) for op, a in self.stages[-1]["lines"])
+        for op in ("ENTRYPOINT", "CMD"):
+            self.assertIsInstance(json.loads(ops[op]), list, op)
+        probe = ops["HEALTHCHECK"].split("CMD", 1)[1].strip()
+        self.assertEqual(json.loads(probe), ["/usr/bin/bode", "health"])
+        # And the binary starts no shell itself.
+        symbols = subprocess.run(["nm", "-D", self.binary],
+                                 capture_output=True, text=True).stdout
+        for name in ("system", "popen"):
+            self.assertNotRegex(symbols, r"\bU %s\b" % name)
+        with open(self.binary, "rb") as f:
+            self.assertNotIn(b"/bin/sh", f.read())
 
     def test_binary_runs_unprivileged_without_writable_cwd(self):
         port = free_port()

@@ -48,6 +48,7 @@ static void test_bode_config_load_defaults(void **state)
     assert_int_equal(cfg.body_limit, 4L * 1024 * 1024);
     assert_int_equal(cfg.log_level, BODE_LOG_INFO);
     assert_string_equal(cfg.public_url, "");
+    assert_int_equal(cfg.jwt_replay_guard, 0);
 }
 
 static void test_bode_config_load_reads_environment(void **state)
@@ -60,6 +61,7 @@ static void test_bode_config_load_reads_environment(void **state)
         "BODE_PUBLIC_URL=https://notify.example.org//",
         "BODE_REDIS_SOCKET=/run/redis.sock",
         "BODE_LISTEN_ADDR=::",
+        "BODE_JWT_REPLAY_GUARD=1",
         NULL,
     };
     struct bode_config cfg;
@@ -74,6 +76,7 @@ static void test_bode_config_load_reads_environment(void **state)
     assert_string_equal(cfg.public_url, "https://notify.example.org");
     assert_string_equal(cfg.redis_url, "unix:///run/redis.sock");
     assert_string_equal(cfg.listen_addr, "::");
+    assert_int_equal(cfg.jwt_replay_guard, 1);
 }
 
 static void test_bode_config_load_rejects_bad_values(void **state)
@@ -90,6 +93,8 @@ static void test_bode_config_load_rejects_bad_values(void **state)
         {"BODE_PUBLIC_URL=ftp://x", "must start with http:// or https://"},
         {"BODE_BODY_LIMIT=12x", "invalid BODE_BODY_LIMIT"},
         {"BODE_LISTEN_ADDR=", "must not be empty"},
+        {"BODE_JWT_REPLAY_GUARD=yes", "invalid BODE_JWT_REPLAY_GUARD"},
+        {"BODE_JWT_REPLAY_GUARD=2", "invalid BODE_JWT_REPLAY_GUARD"},
     };
     struct bode_config cfg;
     struct bode_config_error e;

@@ -460,6 +460,37 @@ static void test_bode_store_accept_reloads_flushed_scripts(void **state)
     assert_int_equal(res.outcome, BODE_ACCEPT_STORED);
 }
 
+static void test_bode_store_token_first_use(void **state)
+{
+    struct fixture *f = *state;
+    const char *sid = "6f1c1d4e-1111-4a4a-8b8b-000000000001";
+    unsigned char sig[32];
+    char cmd[1200];
+    bool first = false;
+
+    memset(sig, 7, sizeof(sig));
+    assert_int_equal(
+        bode_store_token_first_use(f->r, sid, sig, sizeof(sig), 2000, &first),
+        BODE_OK);
+    assert_true(first);
+    assert_int_equal(
+        bode_store_token_first_use(f->r, sid, sig, sizeof(sig), 2000, &first),
+        BODE_OK);
+    assert_false(first);
+    sig[31] ^= 1;
+    assert_int_equal(
+        bode_store_token_first_use(f->r, sid, sig, sizeof(sig), 2000, &first),
+        BODE_OK);
+    assert_true(first);
+    /* The entry expires with the token's window: exactly one key, with a
+     * TTL no longer than asked. */
+    snprintf(cmd, sizeof(cmd),
+             "test \"$(redis-cli -s %s PTTL \"$(redis-cli -s %s KEYS "
+             "'bode:{s:%s}:jwt:*' | head -1)\")\" -le 2000",
+             f->srv.sock, f->srv.sock, sid);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -475,6 +506,7 @@ int main(void)
         cmocka_unit_test(test_bode_store_accept_idempotency),
         cmocka_unit_test(test_bode_store_accept_fails_cleanly_without_redis),
         cmocka_unit_test(test_bode_store_accept_reloads_flushed_scripts),
+        cmocka_unit_test(test_bode_store_token_first_use),
     };
 
     signal(SIGPIPE, SIG_IGN);
