@@ -193,6 +193,7 @@ struct bode_accept {
     const char *idempotency_key; /* NULL = none */
     const char *idempotency_hash;
     const char *response; /* body to replay for the same key */
+    int64_t scheduled_for; /* microseconds; 0 = queue now */
 };
 
 enum bode_accept_outcome {
@@ -246,6 +247,7 @@ struct bode_notification {
     int64_t created_at;
     int64_t sent_at; /* 0 = not yet */
     int64_t updated_at;
+    int64_t scheduled_for; /* 0 = not scheduled */
 };
 
 void bode_notification_release(struct bode_notification *n);
@@ -261,6 +263,7 @@ struct bode_list_filter {
     unsigned statuses;           /* bit per enum bode_status; 0 = any */
     const char *reference;       /* NULL = any */
     const char *older_than;      /* an id; NULL = from the newest */
+    bool include_jobs; /* also notifications of bulk jobs */
 };
 
 /* Reads up to limit notifications of service sid matching f, newest

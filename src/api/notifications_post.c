@@ -224,10 +224,11 @@ static json_t *response_json(const struct post_state *s)
     else
         content = json_pack("{s:s%, s:s}", "body", bode_buf_str(&s->body),
                             s->body.len, "from_number", s->from);
-    o = json_pack("{s:s, s:s?, s:o, s:s, s:{s:s, s:i, s:s}, s:n}", "id", s->id,
-                  "reference", s->p.reference, "content", content, "uri", uri,
-                  "template", "id", s->tmpl->rec.id, "version",
-                  s->tmpl->rec.version, "uri", turi, "scheduled_for");
+    o = json_pack("{s:s, s:s?, s:o, s:s, s:{s:s, s:i, s:s}, s:s?}", "id",
+                  s->id, "reference", s->p.reference, "content", content,
+                  "uri", uri, "template", "id", s->tmpl->rec.id, "version",
+                  s->tmpl->rec.version, "uri", turi, "scheduled_for",
+                  s->p.scheduled_for_text);
     if (o && s->p.channel == BODE_CHANNEL_EMAIL)
         json_object_set(o, "sanitised_content",
                         s->sanitised ? s->sanitised : json_object());
@@ -356,6 +357,7 @@ static void store_and_reply(const struct bode_api_ctx *ctx,
     a.idempotency_key = key_hash[0] ? key_hash : NULL;
     a.idempotency_hash = key_hash[0] ? body_hash : NULL;
     a.response = s->response;
+    a.scheduled_for = s->p.scheduled_for;
     err = bode_store_accept(r, &a, &res);
     if (err) {
         bode_log(BODE_LOG_ERROR, "notification not stored",

@@ -30,6 +30,10 @@ static const struct route routes[] = {
     {M(GET), "/v2/notifications/{id}/pdf", bode_api_notification_pdf},
     {M(GET), "/v2/received-text-messages", bode_api_received_texts},
     {M(POST), "/notifications/receipts/{provider}", bode_api_receipt},
+    {M(POST), "/v2/notifications/{id}/cancel", bode_api_notification_cancel},
+    {M(POST), "/v2/notifications/bulk", bode_api_bulk_post},
+    {M(GET), "/v2/notifications/bulk/{id}", bode_api_bulk_get},
+    {M(POST), "/v2/notifications/bulk/{id}/cancel", bode_api_bulk_cancel},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

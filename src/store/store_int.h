@@ -43,6 +43,13 @@ void bode_key_stats(char *out, const char *sid, const char *day);
 /* Provider reference → "sid id". Global, not under a service's tag: a
  * receipt names only the provider's reference (docs/internals/store.md). */
 void bode_key_ref(char *out, const char *provider, const char *ref);
+/* Scheduled sends and jobs waiting for their time (docs/internals/store.md). */
+void bode_key_scheduled(char *out, const char *sid);
+void bode_key_job(char *out, const char *sid, const char *jid);
+void bode_key_job_ids(char *out, const char *sid, const char *jid);
+/* Prefixes to which a job id or a key type is appended (for scripts). */
+void bode_key_job_prefix(char *out, const char *sid);
+void bode_key_index_prefix(char *out, const char *sid);
 
 /* ---- command building ---- */
 
@@ -95,6 +102,13 @@ enum bode_script {
     BODE_SCRIPT_PROMOTE_CALLBACKS,
     BODE_SCRIPT_DEAD_RETRY,
     BODE_SCRIPT_JANITOR,
+    BODE_SCRIPT_CANCEL,
+    BODE_SCRIPT_JOB_CREATE,
+    BODE_SCRIPT_JOB_ROWS,
+    BODE_SCRIPT_JOB_COMMIT,
+    BODE_SCRIPT_JOB_CANCEL,
+    BODE_SCRIPT_JOB_COUNTS,
+    BODE_SCRIPT_PROMOTE_SCHEDULED,
     BODE_SCRIPT__COUNT
 };
 
