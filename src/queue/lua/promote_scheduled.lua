@@ -48,9 +48,12 @@ for _, member in ipairs(due) do
         local rec = redis.call("HMGET", key, "type", "lane", "status")
         if rec[1] and rec[3] == "created" then
           -- A job's notifications exist for the outside world from when
-          -- they are queued, as in Notify, which creates them then.
-          redis.call("HSET", key, "created_at", now, "updated_at", now)
-          redis.call("ZADD", ARGV[7] .. j[4], now, id)
+          -- they are queued, as in Notify, which creates them then. One
+          -- microsecond apart, in row order, so listings page through
+          -- them without ties.
+          local at = string.format("%.0f", tonumber(now) + moved)
+          redis.call("HSET", key, "created_at", at, "updated_at", at)
+          redis.call("ZADD", ARGV[7] .. j[4], at, id)
           queue(id, rec)
         end
       end
