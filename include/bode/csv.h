@@ -13,16 +13,16 @@
 #include "bode/err.h"
 
 struct bode_csv {
-    char *data;         /* cells, each NUL-terminated, in order */
-    size_t data_len;    /* bytes used in data */
+    char *data;      /* cells, each NUL-terminated, in order */
+    size_t data_len; /* bytes used in data */
     size_t data_cap;
-    size_t *cell;       /* offset of each cell in data */
+    size_t *cell; /* offset of each cell in data */
     size_t n_cells;
     size_t cell_cap;
-    size_t *row;        /* index in cell of each row's first cell */
+    size_t *row; /* index in cell of each row's first cell */
     size_t n_rows;
     size_t row_cap;
-    size_t open_row;    /* first cell of the row being built */
+    size_t open_row; /* first cell of the row being built */
 };
 
 /* Makes an empty table in caller memory. */

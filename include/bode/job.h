@@ -55,8 +55,8 @@ struct bode_job_new {
 
 enum bode_job_outcome {
     BODE_JOB_CREATED,
-    BODE_JOB_DAILY_LIMITED,               /* remaining says how many fit */
-    BODE_JOB_INTERNATIONAL_LIMITED,       /* remaining likewise */
+    BODE_JOB_DAILY_LIMITED,         /* remaining says how many fit */
+    BODE_JOB_INTERNATIONAL_LIMITED, /* remaining likewise */
 };
 
 /* Sets *used to what service sid has counted against its daily limit of

@@ -193,7 +193,10 @@ struct bode_accept {
     const char *idempotency_key; /* NULL = none */
     const char *idempotency_hash;
     const char *response; /* body to replay for the same key */
-    int64_t scheduled_for; /* microseconds; 0 = queue now */
+
+    /* Microseconds; 0 = queue now. Else the record waits in the scheduled
+     * set until then (docs/internals/store.md). */
+    int64_t scheduled_for;
 };
 
 enum bode_accept_outcome {
@@ -263,7 +266,9 @@ struct bode_list_filter {
     unsigned statuses;           /* bit per enum bode_status; 0 = any */
     const char *reference;       /* NULL = any */
     const char *older_than;      /* an id; NULL = from the newest */
-    bool include_jobs; /* also notifications of bulk jobs */
+
+    /* Also notifications of bulk jobs (Notify's include_jobs). */
+    bool include_jobs;
 };
 
 /* Reads up to limit notifications of service sid matching f, newest

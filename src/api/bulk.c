@@ -85,8 +85,8 @@ static const char *recipient_header(enum bode_channel ch)
 }
 
 static const char *const bulk_fields[] = {
-    "name", "template_id", "rows", "csv", "scheduled_for", "reply_to_id",
-    "reference", NULL,
+    "name",          "template_id", "rows",      "csv",
+    "scheduled_for", "reply_to_id", "reference", NULL,
 };
 
 static void add_error(struct bode_req_errors *e, const char *text)
@@ -110,8 +110,7 @@ static void type_error(struct bode_req_errors *e, const char *field,
     char text[1200];
 
     bode_req_repr(v, value, sizeof(value));
-    snprintf(text, sizeof(text), "%s %s is not of type %s", field, value,
-             want);
+    snprintf(text, sizeof(text), "%s %s is not of type %s", field, value, want);
     add_error(e, text);
 }
 
@@ -155,8 +154,7 @@ static void check_uuid_field(json_t *root, const char *field, char *out,
     if (!v || json_is_null(v))
         return;
     if (!json_is_string(v) ||
-        bode_uuid_normalize(json_string_value(v), json_string_length(v),
-                            out)) {
+        bode_uuid_normalize(json_string_value(v), json_string_length(v), out)) {
         snprintf(text, sizeof(text), "%s is not a valid UUID", field);
         add_error(e, text);
     }
@@ -193,8 +191,8 @@ static void check_schema(struct bulk_state *s, struct bode_req_errors *e)
     if (v && !json_is_null(v) && !json_is_string(v))
         type_error(e, "scheduled_for", v, "string, null");
     else
-        bode_req_scheduled_for(v, s->now, &s->scheduled_for,
-                               &s->scheduled_text, e);
+        bode_req_scheduled_for(v, s->now, &s->scheduled_for, &s->scheduled_text,
+                               e);
     check_unexpected(s->root, e);
 }
 
@@ -471,9 +469,9 @@ static bool check_rows(const struct bode_api_ctx *ctx, struct bulk_state *s,
                        struct bode_response *resp)
 {
     struct bode_redis *r = bode_api_redis(ctx);
-    bool restricted = s->caller.key_type == BODE_KEY_TEAM ||
-                      (s->caller.key_type == BODE_KEY_LIVE &&
-                       s->caller.service.restricted);
+    bool restricted =
+        s->caller.key_type == BODE_KEY_TEAM ||
+        (s->caller.key_type == BODE_KEY_LIVE && s->caller.service.restricted);
     struct bode_buf msg;
     struct bode_tmpl_opts opts;
     struct bode_tmpl_error terr;
@@ -562,8 +560,8 @@ static bool check_rows(const struct bode_api_ctx *ctx, struct bulk_state *s,
             snprintf(text, sizeof(text),
                      "%s. Notification to %s on row #%zu exceeds the "
                      "maximum size limit.",
-                     terr.text, bode_csv_cell(&s->table, i + 1,
-                                              s->recipient_col, NULL),
+                     terr.text,
+                     bode_csv_cell(&s->table, i + 1, s->recipient_col, NULL),
                      i + 1);
             bode_api_fail(resp, BODE_API_E_BAD_REQUEST, text);
             goto out;
@@ -600,13 +598,12 @@ static json_t *job_json(const struct bode_job *j, const char *service_name,
     if (!o)
         return NULL;
     json_object_set_new(o, "id", json_string(j->id));
-    json_object_set_new(
-        o, "api_key",
-        json_pack("{s:s, s:s, s:s}", "id", j->key_id, "name", j->key_name,
-                  "key_type",
-                  j->key_type == BODE_KEY_LIVE
-                      ? "normal"
-                      : bode_key_type_name(j->key_type)));
+    json_object_set_new(o, "api_key",
+                        json_pack("{s:s, s:s, s:s}", "id", j->key_id, "name",
+                                  j->key_name, "key_type",
+                                  j->key_type == BODE_KEY_LIVE
+                                      ? "normal"
+                                      : bode_key_type_name(j->key_type)));
     json_object_set_new(o, "archived", json_false());
     json_object_set_new(o, "created_at", TIME_OR_NULL(j->created_at));
     json_object_set_new(o, "created_by", json_null());
@@ -619,9 +616,9 @@ static json_t *job_json(const struct bode_job *j, const char *service_name,
     json_object_set_new(o, "processing_started",
                         TIME_OR_NULL(j->processing_started));
     json_object_set_new(o, "scheduled_for", TIME_OR_NULL(j->scheduled_for));
-    json_object_set_new(o, "sender_id", j->sender_id[0]
-                                            ? json_string(j->sender_id)
-                                            : json_null());
+    json_object_set_new(o, "sender_id",
+                        j->sender_id[0] ? json_string(j->sender_id)
+                                        : json_null());
     json_object_set_new(o, "service", json_string(j->service_id));
     json_object_set_new(o, "service_name",
                         json_pack("{s:s}", "name", service_name));
@@ -638,14 +635,13 @@ static json_t *job_json(const struct bode_job *j, const char *service_name,
     for (i = 0; stats && i < BODE_STATUS__COUNT; i++)
         if (counts[i])
             json_array_append_new(
-                stats,
-                json_pack("{s:s, s:i}", "status",
-                          bode_status_name((enum bode_status)i), "count",
-                          (json_int_t)counts[i]));
+                stats, json_pack("{s:s, s:i}", "status",
+                                 bode_status_name((enum bode_status)i), "count",
+                                 (json_int_t)counts[i]));
     if (stats && expired)
-        json_array_append_new(stats, json_pack("{s:s, s:i}", "status",
-                                               "expired", "count",
-                                               (json_int_t)expired));
+        json_array_append_new(stats,
+                              json_pack("{s:s, s:i}", "status", "expired",
+                                        "count", (json_int_t)expired));
     json_object_set_new(o, "statistics", stats ? stats : json_array());
     return o;
 }
@@ -722,16 +718,14 @@ static enum bode_err row_record(const struct bode_api_ctx *ctx,
                   "personalisation", pers_text, "body", bode_buf_str(&body),
                   body.len, "job_row_number", num);
     if (o && !sms_channel)
-        json_object_set_new(o, "subject", json_stringn(bode_buf_str(&subject),
-                                                       subject.len));
+        json_object_set_new(o, "subject",
+                            json_stringn(bode_buf_str(&subject), subject.len));
     if (o && sms_channel) {
         snprintf(num, sizeof(num), "%u", (unsigned)info.fragments);
         json_object_set_new(o, "billable_units", json_string(num));
-        json_object_set_new(
-            o, "international",
-            json_string(rc->phone.international ? "1" : "0"));
-        json_object_set_new(o, "country_prefix",
-                            json_string(rc->phone.prefix));
+        json_object_set_new(o, "international",
+                            json_string(rc->phone.international ? "1" : "0"));
+        json_object_set_new(o, "country_prefix", json_string(rc->phone.prefix));
     }
     if (!o)
         err = BODE_ERR_NOMEM;
@@ -750,10 +744,9 @@ out:
 static enum bode_err insert_rows(const struct bode_api_ctx *ctx,
                                  struct bulk_state *s, struct bode_redis *r)
 {
-    long long ttl = (long long)s->caller.service.retention_days * 86400 +
-                    OPEN_SLACK_S +
-                    (s->scheduled_for ? (s->scheduled_for - s->now) / 1000000
-                                      : 0);
+    long long ttl =
+        (long long)s->caller.service.retention_days * 86400 + OPEN_SLACK_S +
+        (s->scheduled_for ? (s->scheduled_for - s->now) / 1000000 : 0);
     struct recipient *rc = bode_malloc(sizeof(*rc));
     json_t *common = common_fields(s);
     char *common_text = common ? json_dumps(common, JSON_COMPACT) : NULL;
@@ -768,9 +761,8 @@ static enum bode_err insert_rows(const struct bode_api_ctx *ctx,
         err = BODE_ERR_NOMEM;
     for (first = 0; !err && first < s->n_rows; first += CHUNK_ROWS) {
         chunk = json_array();
-        for (i = first; chunk && !err && i < s->n_rows &&
-                        i < first + CHUNK_ROWS;
-             i++) {
+        for (i = first;
+             chunk && !err && i < s->n_rows && i < first + CHUNK_ROWS; i++) {
             err = row_record(ctx, s, i, rc, &rec);
             if (!err && json_array_append_new(chunk, rec))
                 err = BODE_ERR_NOMEM;
@@ -780,18 +772,17 @@ static enum bode_err insert_rows(const struct bode_api_ctx *ctx,
             err = BODE_ERR_NOMEM;
         if (!err)
             err = bode_store_job_add_rows(r, s->caller.service.id, s->job_id,
-                                          first, common_text, chunk_text,
-                                          ttl);
+                                          first, common_text, chunk_text, ttl);
         json_decref(chunk);
         chunk = NULL;
         bode_free(chunk_text);
         chunk_text = NULL;
     }
     if (!err)
-        err = bode_store_job_commit(
-            r, s->caller.service.id, s->job_id,
-            s->scheduled_for ? s->scheduled_for : s->now,
-            s->scheduled_for != 0, bode_now_us());
+        err =
+            bode_store_job_commit(r, s->caller.service.id, s->job_id,
+                                  s->scheduled_for ? s->scheduled_for : s->now,
+                                  s->scheduled_for != 0, bode_now_us());
     bode_free(rc);
     json_decref(common);
     bode_free(common_text);
@@ -841,8 +832,8 @@ static void fail_daily(struct bode_response *resp, long remaining, size_t n)
 
 /* Template, permission and the first daily-limit check, in GC Notify's
  * order around the CSV checks. False with resp filled. */
-static bool check_template(const struct bode_api_ctx *ctx,
-                           struct bulk_state *s, struct bode_response *resp)
+static bool check_template(const struct bode_api_ctx *ctx, struct bulk_state *s,
+                           struct bode_response *resp)
 {
     static const char *const nouns[] = {"emails", "text messages"};
     struct bode_redis *r = bode_api_redis(ctx);
@@ -990,9 +981,9 @@ static void create_job(const struct bode_api_ctx *ctx,
              BODE_LOG_S("request_id", req->request_id),
              BODE_LOG_S("job_id", s->job_id),
              BODE_LOG_S("service_id", svc->id));
-    bode_api_reply_json(resp, 201,
-                        json_pack("{s:o}", "data",
-                                  job_json(&job, svc->name, NULL, 0)));
+    bode_api_reply_json(
+        resp, 201,
+        json_pack("{s:o}", "data", job_json(&job, svc->name, NULL, 0)));
     bode_job_release(&job);
 }
 
@@ -1052,7 +1043,8 @@ static bool job_route(const struct bode_api_ctx *ctx,
     if (!bode_api_authenticate(ctx, req, caller, resp))
         return false;
     if (bode_uuid_normalize(params->value[0], params->len[0], jid)) {
-        bode_api_fail(resp, BODE_API_E_VALIDATION, "job_id is not a valid UUID");
+        bode_api_fail(resp, BODE_API_E_VALIDATION,
+                      "job_id is not a valid UUID");
         return false;
     }
     if (!bode_api_redis(ctx)) {
@@ -1112,8 +1104,8 @@ void bode_api_bulk_cancel(const struct bode_api_ctx *ctx,
     if (!job_route(ctx, req, params, &caller, jid, resp))
         return;
     r = bode_api_redis(ctx);
-    err = bode_store_job_cancel(r, caller.service.id, jid, bode_now_us(),
-                                status);
+    err =
+        bode_store_job_cancel(r, caller.service.id, jid, bode_now_us(), status);
     if (err == BODE_ERR_CONFLICT) {
         snprintf(text, sizeof(text),
                  "Job cannot be cancelled: it is not waiting for its "
@@ -1130,6 +1122,7 @@ void bode_api_bulk_cancel(const struct bode_api_ctx *ctx,
     }
     bode_api_reply_json(
         resp, 200,
-        json_pack("{s:o}", "data", job_json(&job, caller.service.name, NULL, 0)));
+        json_pack("{s:o}", "data",
+                  job_json(&job, caller.service.name, NULL, 0)));
     bode_job_release(&job);
 }

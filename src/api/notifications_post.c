@@ -224,9 +224,9 @@ static json_t *response_json(const struct post_state *s)
     else
         content = json_pack("{s:s%, s:s}", "body", bode_buf_str(&s->body),
                             s->body.len, "from_number", s->from);
-    o = json_pack("{s:s, s:s?, s:o, s:s, s:{s:s, s:i, s:s}, s:s?}", "id",
-                  s->id, "reference", s->p.reference, "content", content,
-                  "uri", uri, "template", "id", s->tmpl->rec.id, "version",
+    o = json_pack("{s:s, s:s?, s:o, s:s, s:{s:s, s:i, s:s}, s:s?}", "id", s->id,
+                  "reference", s->p.reference, "content", content, "uri", uri,
+                  "template", "id", s->tmpl->rec.id, "version",
                   s->tmpl->rec.version, "uri", turi, "scheduled_for",
                   s->p.scheduled_for_text);
     if (o && s->p.channel == BODE_CHANNEL_EMAIL)

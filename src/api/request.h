@@ -33,8 +33,11 @@ struct bode_post {
     json_t *sanitise_content_for; /* an array, or NULL */
     struct bode_email email;      /* filled for email */
     struct bode_phone phone;      /* filled for SMS */
-    int64_t scheduled_for;        /* microseconds; 0 = send now */
-    const char *scheduled_for_text; /* as sent, echoed in the 201 */
+
+    /* scheduled_for in microseconds (0 = send now) and as sent, for the
+     * 201's echo. */
+    int64_t scheduled_for;
+    const char *scheduled_for_text;
 };
 
 enum bode_req_result {

@@ -124,8 +124,8 @@ enum bode_err bode_store_accept(struct bode_redis *r,
     bode_cmd_addi(&c, a->created_at);
     bode_cmd_addi(&c, a->rate_limit);
     bode_cmd_addi(&c, a->daily_limit);
-    bode_cmd_addi(&c, (long long)a->retention_days * 86400 + OPEN_SLACK_S +
-                          wait_s);
+    bode_cmd_addi(&c,
+                  (long long)a->retention_days * 86400 + OPEN_SLACK_S + wait_s);
     bode_cmd_add(&c, a->idempotency_key && a->idempotency_hash
                          ? a->idempotency_hash
                          : "");

@@ -114,11 +114,11 @@ static void test_notification_cancel_before_due(void **state)
                                                     now + SECOND, status),
                      BODE_ERR_CONFLICT);
     assert_string_equal(status, "cancelled");
-    assert_int_equal(bode_store_notification_cancel(
-                         ts->r, ts->svc.id,
-                         "00000000-0000-4000-8000-000000000000", 7, now,
-                         status),
-                     BODE_ERR_NOT_FOUND);
+    assert_int_equal(
+        bode_store_notification_cancel(ts->r, ts->svc.id,
+                                       "00000000-0000-4000-8000-000000000000",
+                                       7, now, status),
+        BODE_ERR_NOT_FOUND);
 }
 
 static void test_notification_promoted_then_cancel_refused(void **state)
@@ -139,8 +139,8 @@ static void test_notification_promoted_then_cancel_refused(void **state)
     assert_string_equal(status, "created");
     assert_int_equal(status_of(ts, id), BODE_STATUS_CREATED);
     /* A notification that was never scheduled cannot be cancelled. */
-    assert_int_equal(bode_store_notification_cancel(ts->r, ts->svc.id, plain,
-                                                    7, now, status),
+    assert_int_equal(bode_store_notification_cancel(ts->r, ts->svc.id, plain, 7,
+                                                    now, status),
                      BODE_ERR_CONFLICT);
 }
 
@@ -253,9 +253,9 @@ static void test_job_written_in_chunks_then_promoted(void **state)
     assert_string_equal(job.status, "finished");
     assert_true(job.processing_finished > 0);
     bode_job_release(&job);
-    assert_int_equal(bode_store_job_counts(ts->r, ts->svc.id, jid, 3, counts,
-                                           &expired),
-                     BODE_OK);
+    assert_int_equal(
+        bode_store_job_counts(ts->r, ts->svc.id, jid, 3, counts, &expired),
+        BODE_OK);
     assert_int_equal(counts[BODE_STATUS_CREATED], 3);
     assert_int_equal(expired, 0);
     assert_int_equal(status_of(ts, ids[2]), BODE_STATUS_CREATED);
@@ -351,9 +351,9 @@ static void test_job_cancel_scheduled(void **state)
     assert_int_equal(bode_store_job_create(ts->r, &j, &outcome, &remaining),
                      BODE_OK);
     assert_int_equal(add_rows(ts, jid2, 0, 1, ids), BODE_OK);
-    assert_int_equal(bode_store_job_commit(ts->r, ts->svc.id, jid2,
-                                           now + SECOND, true, now),
-                     BODE_OK);
+    assert_int_equal(
+        bode_store_job_commit(ts->r, ts->svc.id, jid2, now + SECOND, true, now),
+        BODE_OK);
     assert_int_equal(promote(ts, now + 2 * SECOND, 100), 1);
     assert_int_equal(
         bode_store_job_cancel(ts->r, ts->svc.id, jid2, now, status),
