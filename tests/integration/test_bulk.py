@@ -154,6 +154,15 @@ class BulkTest(unittest.TestCase):
                 "`email address`: invalid recipient. Row 3 - `name`: "
                 "Missing. Row 4 - `name`: Missing."))
         self.assertEqual(self.redis.cli("KEYS", "*job*"), "")
+        # Headers match ignoring case, spaces, underscores and hyphens, as
+        # in GC Notify; extra columns are allowed.
+        status, _, data = self.bulk(rows=[
+            ["Email_Address", "NAME", "unused"],
+            ["foo@example.com", "Foo", ""]])
+        self.assertEqual(status, 201, data)
+        self.start_worker()
+        wait_until(lambda: len(self.delivered()) == 1, 30, what="delivery")
+        self.assertIn("Hello Foo", json.dumps(self.delivered()[0]))
 
     def test_many_row_errors_listed_up_to_a_cap(self):
         rows = [["email address", "name"]] + [
