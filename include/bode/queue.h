@@ -133,6 +133,13 @@ enum bode_err bode_queue_transition_many(struct bode_redis *r,
 enum bode_err bode_queue_promote(struct bode_redis *r, const char *sid,
                                  int64_t now, long max, size_t *moved);
 
+/* Queues up to max notifications of service sid whose scheduled time has
+ * come: scheduled single sends and the rows of due bulk jobs (a job is
+ * spread over as many calls as it needs). *moved says how many. */
+enum bode_err bode_queue_promote_scheduled(struct bode_redis *r,
+                                           const char *sid, int64_t now,
+                                           long max, size_t *moved);
+
 /* Finds the notification a provider reference belongs to (for receipts).
  * BODE_ERR_NOT_FOUND when unknown. */
 enum bode_err bode_queue_find_ref(struct bode_redis *r, const char *provider,

@@ -222,6 +222,10 @@ struct bode_accept {
     const char *idempotency_key; /* NULL = none */
     const char *idempotency_hash;
     const char *response; /* body to replay for the same key */
+
+    /* Microseconds; 0 = queue now. Else the record waits in the scheduled
+     * set until then (docs/internals/store.md). */
+    int64_t scheduled_for;
 };
 
 enum bode_accept_outcome {
@@ -275,6 +279,7 @@ struct bode_notification {
     int64_t created_at;
     int64_t sent_at; /* 0 = not yet */
     int64_t updated_at;
+    int64_t scheduled_for; /* 0 = not scheduled */
 };
 
 void bode_notification_release(struct bode_notification *n);
@@ -290,6 +295,9 @@ struct bode_list_filter {
     unsigned statuses;           /* bit per enum bode_status; 0 = any */
     const char *reference;       /* NULL = any */
     const char *older_than;      /* an id; NULL = from the newest */
+
+    /* Also notifications of bulk jobs (Notify's include_jobs). */
+    bool include_jobs;
 };
 
 /* Reads up to limit notifications of service sid matching f, newest

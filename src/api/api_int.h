@@ -102,6 +102,24 @@ void bode_api_received_texts(const struct bode_api_ctx *ctx,
                              const struct bode_api_params *params,
                              struct bode_response *resp);
 
+/* Scheduled sends and bulk jobs (schedule.c, bulk.c). */
+void bode_api_notification_cancel(const struct bode_api_ctx *ctx,
+                                  const struct bode_request *req,
+                                  const struct bode_api_params *params,
+                                  struct bode_response *resp);
+void bode_api_bulk_post(const struct bode_api_ctx *ctx,
+                        const struct bode_request *req,
+                        const struct bode_api_params *params,
+                        struct bode_response *resp);
+void bode_api_bulk_get(const struct bode_api_ctx *ctx,
+                       const struct bode_request *req,
+                       const struct bode_api_params *params,
+                       struct bode_response *resp);
+void bode_api_bulk_cancel(const struct bode_api_ctx *ctx,
+                          const struct bode_request *req,
+                          const struct bode_api_params *params,
+                          struct bode_response *resp);
+
 void bode_api_post_email(const struct bode_api_ctx *ctx,
                          const struct bode_request *req,
                          const struct bode_api_params *params,

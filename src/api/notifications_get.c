@@ -289,6 +289,7 @@ void bode_api_notification_list(const struct bode_api_ctx *ctx,
     f.statuses = q.statuses;
     f.reference = q.reference;
     f.older_than = q.older_than[0] ? q.older_than : NULL;
+    f.include_jobs = q.include_jobs;
     if (!none_can_match) {
         err = bode_store_notification_list(r, caller.service.id, &f, PAGE_SIZE,
                                            &list, &n);

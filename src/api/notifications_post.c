@@ -227,10 +227,11 @@ static json_t *response_json(const struct post_state *s)
     else
         content = json_pack("{s:s%, s:s}", "body", bode_buf_str(&s->body),
                             s->body.len, "from_number", s->from);
-    o = json_pack("{s:s, s:s?, s:o, s:s, s:{s:s, s:i, s:s}, s:n}", "id", s->id,
+    o = json_pack("{s:s, s:s?, s:o, s:s, s:{s:s, s:i, s:s}, s:s?}", "id", s->id,
                   "reference", s->p.reference, "content", content, "uri", uri,
                   "template", "id", s->tmpl->rec.id, "version",
-                  s->tmpl->rec.version, "uri", turi, "scheduled_for");
+                  s->tmpl->rec.version, "uri", turi, "scheduled_for",
+                  s->p.scheduled_for_text);
     if (o && s->p.channel == BODE_CHANNEL_EMAIL)
         json_object_set(o, "sanitised_content",
                         s->sanitised ? s->sanitised : json_object());
@@ -361,6 +362,7 @@ static void store_and_reply(const struct bode_api_ctx *ctx,
     a.response = s->response;
     if (!bode_files_store(ctx, svc, s->id, &s->files, resp))
         return;
+    a.scheduled_for = s->p.scheduled_for;
     err = bode_store_accept(r, &a, &res);
     if (err || res.outcome != BODE_ACCEPT_STORED)
         bode_files_discard(ctx, svc, &s->files);

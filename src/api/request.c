@@ -244,6 +244,9 @@ enum bode_req_result bode_post_parse(enum bode_channel channel,
     v = json_object_get(p->root, "scheduled_for");
     if (v && !json_is_null(v) && !json_is_string(v))
         not_of_type(errs, "scheduled_for", v, "string, null");
+    else
+        bode_req_scheduled_for(v, bode_now_us(), &p->scheduled_for,
+                               &p->scheduled_for_text, errs);
     if (channel == BODE_CHANNEL_EMAIL) {
         check_uuid(errs, p->root, "email_reply_to_id", false, p->reply_to_id);
         v = json_object_get(p->root, "one_click_unsubscribe_url");

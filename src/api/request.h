@@ -33,6 +33,11 @@ struct bode_post {
     json_t *sanitise_content_for; /* an array, or NULL */
     struct bode_email email;      /* filled for email */
     struct bode_phone phone;      /* filled for SMS */
+
+    /* scheduled_for in microseconds (0 = send now) and as sent, for the
+     * 201's echo. */
+    int64_t scheduled_for;
+    const char *scheduled_for_text;
 };
 
 enum bode_req_result {
@@ -53,6 +58,17 @@ enum bode_req_result bode_post_parse(enum bode_channel channel,
                                      struct bode_req_errors *errs);
 
 void bode_post_release(struct bode_post *p);
+
+/* Longest a send may be scheduled ahead (GC Notify's
+ * JOBS_MAX_SCHEDULE_HOURS_AHEAD). */
+#define BODE_SCHEDULE_MAX_HOURS 96
+
+/* Checks a scheduled_for value (absent or null: not scheduled) with GC
+ * Notify's rules and texts: an ISO 8601 date-time, not in the past, at
+ * most BODE_SCHEDULE_MAX_HOURS after now. Sets *at (0 when not scheduled)
+ * and *text, or adds an error to e. schedule.c. */
+void bode_req_scheduled_for(const json_t *v, int64_t now, int64_t *at,
+                            const char **text, struct bode_req_errors *e);
 
 /* Python's repr() of a JSON value with quotes removed, as Notify's error
  * texts show values. Cut to size. */

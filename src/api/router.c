@@ -33,6 +33,10 @@ static const struct route routes[] = {
     {M(GET), "/d/{service_id}/{document_id}", bode_api_download_page},
     {M(GET) | M(POST), "/d/{service_id}/{document_id}/download",
      bode_api_download_file},
+    {M(POST), "/v2/notifications/{id}/cancel", bode_api_notification_cancel},
+    {M(POST), "/v2/notifications/bulk", bode_api_bulk_post},
+    {M(GET), "/v2/notifications/bulk/{id}", bode_api_bulk_get},
+    {M(POST), "/v2/notifications/bulk/{id}/cancel", bode_api_bulk_cancel},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -63,7 +63,7 @@ json_t *bode_api_notification_json(const struct bode_notification *n,
     json_object_set_new(o, "sent_at", time_or_null(n->sent_at));
     json_object_set_new(o, "completed_at",
                         final ? time_or_null(n->updated_at) : json_null());
-    json_object_set_new(o, "scheduled_for", json_null());
+    json_object_set_new(o, "scheduled_for", time_or_null(n->scheduled_for));
     json_object_set_new(o, "postage", json_null());
     json_object_set_new(o, "one_click_unsubscribe_url",
                         str_or_null(n->one_click_unsubscribe_url));

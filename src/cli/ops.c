@@ -329,6 +329,8 @@ static int notification_list(struct admin *a, const struct ops_opts *o)
     for (kt = 0; kt < BODE_KEY__COUNT && !err; kt++) {
         memset(&f, 0, sizeof(f));
         f.key_type = (enum bode_key_type)kt;
+        /* Operators see every notification, bulk jobs' too. */
+        f.include_jobs = true;
         f.statuses = o->statuses;
         err = bode_store_notification_list(a->redis, o->args[0], &f,
                                            (size_t)o->limit, &part, &n_part);

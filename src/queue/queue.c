@@ -531,6 +531,46 @@ enum bode_err bode_queue_promote(struct bode_redis *r, const char *sid,
     return BODE_OK;
 }
 
+enum bode_err bode_queue_promote_scheduled(struct bode_redis *r,
+                                           const char *sid, int64_t now,
+                                           long max, size_t *moved)
+{
+    char sched[BODE_KEY_SIZE];
+    char open[BODE_KEY_SIZE];
+    char records[BODE_KEY_SIZE];
+    char lanes[BODE_KEY_SIZE];
+    char jobs[BODE_KEY_SIZE];
+    char index[BODE_KEY_SIZE];
+    struct bode_cmd c;
+    redisReply *reply;
+    enum bode_err err;
+
+    *moved = 0;
+    bode_key_scheduled(sched, sid);
+    bode_key_open(open, sid);
+    bode_key_notification_prefix(records, sid);
+    bode_key_lane_prefix(lanes, sid);
+    bode_key_job_prefix(jobs, sid);
+    bode_key_index_prefix(index, sid);
+    bode_cmd_init(&c);
+    bode_cmd_add(&c, sched);
+    bode_cmd_add(&c, open);
+    bode_cmd_addi(&c, now);
+    bode_cmd_addi(&c, max);
+    bode_cmd_add(&c, sid);
+    bode_cmd_add(&c, records);
+    bode_cmd_add(&c, lanes);
+    bode_cmd_add(&c, jobs);
+    bode_cmd_add(&c, index);
+    reply = bode_script_run(r, BODE_SCRIPT_PROMOTE_SCHEDULED, 2, &c, &err);
+    if (!reply)
+        return err;
+    if (reply->type == REDIS_REPLY_INTEGER)
+        *moved = (size_t)reply->integer;
+    freeReplyObject(reply);
+    return BODE_OK;
+}
+
 enum bode_err bode_queue_find_ref(struct bode_redis *r, const char *provider,
                                   const char *ref, char *sid, char *nid)
 {

@@ -19,6 +19,13 @@ extern const char bode_lua_promote_callbacks[];
 extern const char bode_lua_dead_retry[];
 extern const char bode_lua_janitor[];
 extern const char bode_lua_redact[];
+extern const char bode_lua_cancel[];
+extern const char bode_lua_job_create[];
+extern const char bode_lua_job_rows[];
+extern const char bode_lua_job_commit[];
+extern const char bode_lua_job_cancel[];
+extern const char bode_lua_job_counts[];
+extern const char bode_lua_promote_scheduled[];
 
 void bode_cmd_init(struct bode_cmd *c)
 {
@@ -142,6 +149,13 @@ static void hash_scripts(void)
     scripts[BODE_SCRIPT_DEAD_RETRY].text = bode_lua_dead_retry;
     scripts[BODE_SCRIPT_JANITOR].text = bode_lua_janitor;
     scripts[BODE_SCRIPT_REDACT].text = bode_lua_redact;
+    scripts[BODE_SCRIPT_CANCEL].text = bode_lua_cancel;
+    scripts[BODE_SCRIPT_JOB_CREATE].text = bode_lua_job_create;
+    scripts[BODE_SCRIPT_JOB_ROWS].text = bode_lua_job_rows;
+    scripts[BODE_SCRIPT_JOB_COMMIT].text = bode_lua_job_commit;
+    scripts[BODE_SCRIPT_JOB_CANCEL].text = bode_lua_job_cancel;
+    scripts[BODE_SCRIPT_JOB_COUNTS].text = bode_lua_job_counts;
+    scripts[BODE_SCRIPT_PROMOTE_SCHEDULED].text = bode_lua_promote_scheduled;
     for (i = 0; i < BODE_SCRIPT__COUNT; i++)
         bode_sha1_hex(scripts[i].text, strlen(scripts[i].text), scripts[i].sha);
 }

@@ -143,3 +143,28 @@ void bode_key_template_redact(char *out, const char *sid, const char *tid)
 {
     snprintf(out, BODE_KEY_SIZE, PREFIX "tpl:%s:redact", sid, tid);
 }
+
+void bode_key_scheduled(char *out, const char *sid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "sched", sid);
+}
+
+void bode_key_job(char *out, const char *sid, const char *jid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "job:%s", sid, jid);
+}
+
+void bode_key_job_ids(char *out, const char *sid, const char *jid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "job:%s:ids", sid, jid);
+}
+
+void bode_key_job_prefix(char *out, const char *sid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "job:", sid);
+}
+
+void bode_key_index_prefix(char *out, const char *sid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "idx:", sid);
+}

@@ -69,6 +69,8 @@ static void add_record_fields(struct bode_cmd *c, const struct bode_accept *a)
     bode_cmd_fieldi(c, "created_at", a->created_at);
     bode_cmd_fieldi(c, "updated_at", a->created_at);
     bode_cmd_fieldi(c, "retention_days", a->retention_days);
+    if (a->scheduled_for)
+        bode_cmd_fieldi(c, "scheduled_for", a->scheduled_for);
 }
 
 enum bode_err bode_store_accept(struct bode_redis *r,
@@ -83,8 +85,13 @@ enum bode_err bode_store_accept(struct bode_redis *r,
     char idem[BODE_KEY_SIZE];
     char intl[BODE_KEY_SIZE];
     char open[BODE_KEY_SIZE];
+    char sched[BODE_KEY_SIZE];
     char day[16];
     const char *kt = bode_key_type_name(a->key_type);
+    /* A scheduled record waits before its clock starts. */
+    long long wait_s = a->scheduled_for > a->created_at
+                           ? (a->scheduled_for - a->created_at) / 1000000 + 1
+                           : 0;
     int64_t retention_us = (int64_t)a->retention_days * 86400 * 1000000;
     struct bode_cmd c;
     redisReply *reply;
@@ -103,6 +110,7 @@ enum bode_err bode_store_accept(struct bode_redis *r,
                          a->idempotency_key ? a->idempotency_key : "-");
     bode_key_daily(intl, a->service_id, "international_sms", day);
     bode_key_open(open, a->service_id);
+    bode_key_scheduled(sched, a->service_id);
     bode_cmd_init(&c);
     bode_cmd_add(&c, record);
     bode_cmd_add(&c, index);
@@ -112,10 +120,12 @@ enum bode_err bode_store_accept(struct bode_redis *r,
     bode_cmd_add(&c, idem);
     bode_cmd_add(&c, intl);
     bode_cmd_add(&c, open);
+    bode_cmd_add(&c, sched);
     bode_cmd_addi(&c, a->created_at);
     bode_cmd_addi(&c, a->rate_limit);
     bode_cmd_addi(&c, a->daily_limit);
-    bode_cmd_addi(&c, (long long)a->retention_days * 86400 + OPEN_SLACK_S);
+    bode_cmd_addi(&c,
+                  (long long)a->retention_days * 86400 + OPEN_SLACK_S + wait_s);
     bode_cmd_add(&c, a->idempotency_key && a->idempotency_hash
                          ? a->idempotency_hash
                          : "");
@@ -126,7 +136,7 @@ enum bode_err bode_store_accept(struct bode_redis *r,
     bode_cmd_add(&c, a->service_id);
     bode_cmd_addi(&c, a->international ? a->international_limit : 0);
     add_record_fields(&c, a);
-    reply = bode_script_run(r, BODE_SCRIPT_ACCEPT, 8, &c, &err);
+    reply = bode_script_run(r, BODE_SCRIPT_ACCEPT, 9, &c, &err);
     if (!reply)
         return err;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
@@ -207,6 +217,7 @@ enum bode_err bode_store__fill_notification(const redisReply *h,
     out->created_at = bode_reply_int(h, "created_at", 0);
     out->sent_at = bode_reply_int(h, "sent_at", 0);
     out->updated_at = bode_reply_int(h, "updated_at", out->created_at);
+    out->scheduled_for = bode_reply_int(h, "scheduled_for", 0);
     out->to = bode_reply_dup(h, "to", &err);
     out->reference = bode_reply_dup(h, "reference", &err);
     out->subject = bode_reply_dup(h, "subject", &err);
@@ -332,6 +343,7 @@ bode_store_notification_list(struct bode_redis *r, const char *sid,
     bode_cmd_add(&c, statuses);
     bode_cmd_add(&c, f->reference ? f->reference : "");
     bode_cmd_addi(&c, LIST_BUDGET);
+    bode_cmd_add(&c, f->include_jobs ? "1" : "0");
     reply = bode_script_run(r, BODE_SCRIPT_LIST, 1, &c, &err);
     if (!reply)
         return err;

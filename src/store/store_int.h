@@ -52,6 +52,13 @@ void bode_key_attachments(char *out, const char *sid, const char *nid);
 void bode_key_template_redact(char *out, const char *sid, const char *tid);
 /* A token already used, by the SHA-256 of its signature (replay guard). */
 void bode_key_token_seen(char *out, const char *sid, const char *sig_hash);
+/* Scheduled sends and jobs waiting for their time (docs/internals/store.md). */
+void bode_key_scheduled(char *out, const char *sid);
+void bode_key_job(char *out, const char *sid, const char *jid);
+void bode_key_job_ids(char *out, const char *sid, const char *jid);
+/* Prefixes to which a job id or a key type is appended (for scripts). */
+void bode_key_job_prefix(char *out, const char *sid);
+void bode_key_index_prefix(char *out, const char *sid);
 
 /* ---- command building ---- */
 
@@ -105,6 +112,13 @@ enum bode_script {
     BODE_SCRIPT_DEAD_RETRY,
     BODE_SCRIPT_JANITOR,
     BODE_SCRIPT_REDACT,
+    BODE_SCRIPT_CANCEL,
+    BODE_SCRIPT_JOB_CREATE,
+    BODE_SCRIPT_JOB_ROWS,
+    BODE_SCRIPT_JOB_COMMIT,
+    BODE_SCRIPT_JOB_CANCEL,
+    BODE_SCRIPT_JOB_COUNTS,
+    BODE_SCRIPT_PROMOTE_SCHEDULED,
     BODE_SCRIPT__COUNT
 };
 

@@ -979,8 +979,12 @@ static enum bode_err promote(struct bode_worker *w, int64_t now)
     if (now - w->promoted_at < PROMOTE_EVERY_US)
         return BODE_OK;
     w->promoted_at = now;
-    for (i = 0; i < w->n_services && !err; i++)
+    for (i = 0; i < w->n_services && !err; i++) {
         err = bode_queue_promote(w->redis, w->service_ids[i], now, 500, &moved);
+        if (!err)
+            err = bode_queue_promote_scheduled(w->redis, w->service_ids[i], now,
+                                               1000, &moved);
+    }
     return err;
 }
 

@@ -669,6 +669,44 @@ test('GET/POST /d/{service_id}/{document_id}[/download]: 200, 403, 404',
       await form('ada@example.com', 'B'.repeat(43))).status, 404);
   });
 
+test('scheduled sends and bulk jobs: 200, 201, 400, 404', async () => {
+  const when = new Date(Date.now() + 3600 * 1000).toISOString();
+  const sent = check('/v2/notifications/email', 'post',
+    await client(live.apiClient.post('/v2/notifications/email', {
+      email_address: 'a@example.com', template_id: env.EMAIL_TEMPLATE,
+      personalisation: PERSONALISATION, scheduled_for: when })));
+  assert.equal(sent.status, 201);
+  assert.equal(sent.body.scheduled_for, when);
+  const p = '/v2/notifications/{id}/cancel';
+  assert.equal(check(p, 'post', await client(live.apiClient.post(
+    `/v2/notifications/${sent.body.id}/cancel`, {}))).status, 200);
+  errorOf(check(p, 'post', await client(live.apiClient.post(
+    `/v2/notifications/${sent.body.id}/cancel`, {}))), 'BadRequestError');
+  assert.equal(check(p, 'post', await client(live.apiClient.post(
+    `/v2/notifications/${NO_SUCH_ID}/cancel`, {}))).status, 404);
+
+  const bulk = '/v2/notifications/bulk';
+  const job = check(bulk, 'post', await client(live.apiClient.post(bulk, {
+    name: 'spec.csv', template_id: env.SMS_TEMPLATE,
+    rows: [['phone number', 'code'], ['07700900123', '1']],
+    scheduled_for: when })));
+  assert.equal(job.status, 201);
+  errorOf(check(bulk, 'post', await client(live.apiClient.post(bulk, {
+    name: 'spec.csv', template_id: env.SMS_TEMPLATE,
+    rows: [['phone number', 'code'], ['nope', '1']] }))),
+  'BadRequestError',
+  'Some rows have errors. Row 0 - `phone number`: invalid recipient.');
+  const id = job.body.data.id;
+  assert.equal(check(`${bulk}/{id}`, 'get', await client(
+    live.apiClient.get(`${bulk}/${id}`))).status, 200);
+  assert.equal(check(`${bulk}/{id}`, 'get', await client(
+    live.apiClient.get(`${bulk}/${NO_SUCH_ID}`))).status, 404);
+  assert.equal(check(`${bulk}/{id}/cancel`, 'post', await client(
+    live.apiClient.post(`${bulk}/${id}/cancel`, {}))).status, 200);
+  errorOf(check(`${bulk}/{id}/cancel`, 'post', await client(
+    live.apiClient.post(`${bulk}/${id}/cancel`, {}))), 'BadRequestError');
+});
+
 test('every operation in the spec was checked against a real response',
   () => {
     const missing = [];

@@ -7,6 +7,8 @@
 -- KEYS[5] rate-limit bucket    KEYS[6] idempotency hash
 -- KEYS[7] international SMS daily counter
 -- KEYS[8] open notifications (sorted set, for the 72-hour timeout)
+-- KEYS[9] scheduled sorted set (a record with a scheduled_for field waits
+--         there, scored by it, instead of joining its lane)
 -- ARGV[1] now (microseconds)   ARGV[2] rate limit per minute (0: none)
 -- ARGV[3] daily limit (0: not counted, as for test keys)
 -- ARGV[4] record TTL seconds   ARGV[5] idempotency body hash ("" : none)
@@ -79,15 +81,25 @@ if daily > 0 then
 end
 
 local fields = {}
+local scheduled_for = nil
 for i = 12, #ARGV do
   fields[#fields + 1] = ARGV[i]
+  if ARGV[i] == "scheduled_for" and (i - 12) % 2 == 0 then
+    scheduled_for = ARGV[i + 1]
+  end
 end
 redis.call("HSET", KEYS[1], unpack(fields))
 redis.call("EXPIRE", KEYS[1], tonumber(ARGV[4]))
 redis.call("ZADD", KEYS[2], ARGV[1], ARGV[9])
-redis.call("ZADD", KEYS[8], ARGV[1], ARGV[9])
 redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", "(" .. ARGV[8])
-redis.call("XADD", KEYS[3], "*", "s", ARGV[10], "n", ARGV[9])
+if scheduled_for then
+  -- Counted against today's limit now, as Notify does; queued (and open
+  -- for the 72-hour timeout) only once promote_scheduled.lua finds it due.
+  redis.call("ZADD", KEYS[9], scheduled_for, ARGV[9])
+else
+  redis.call("ZADD", KEYS[8], ARGV[1], ARGV[9])
+  redis.call("XADD", KEYS[3], "*", "s", ARGV[10], "n", ARGV[9])
+end
 
 if ARGV[5] ~= "" then
   redis.call("HSET", KEYS[6], "hash", ARGV[5], "response", ARGV[6])

@@ -7,6 +7,8 @@
 -- ARGV[4] types, comma-separated, "" for any
 -- ARGV[5] statuses, comma-separated, "" for any
 -- ARGV[6] reference, "" for any  ARGV[7] most index entries to look at
+-- ARGV[8] "1" to include notifications of bulk jobs (Notify's
+--         include_jobs), "0" to leave them out
 --
 -- Returns a flat array of records, each as an array of field, value pairs.
 
@@ -23,6 +25,7 @@ local reference = ARGV[6]
 local want = tonumber(ARGV[2])
 local budget = tonumber(ARGV[7])
 local max = ARGV[1]
+local include_jobs = ARGV[8] == "1"
 local out = {}
 local batch = 200
 
@@ -37,7 +40,8 @@ while #out < want and budget > 0 do
       for j = 1, #rec, 2 do r[rec[j]] = rec[j + 1] end
       if (not types or types[r.type]) and
          (not statuses or statuses[r.status]) and
-         (reference == "" or r.reference == reference) then
+         (reference == "" or r.reference == reference) and
+         (include_jobs or not r.job_id) then
         out[#out + 1] = rec
         if #out == want then break end
       end
