@@ -41,6 +41,7 @@ struct bode_worker {
     struct template_slot templates[TEMPLATE_SLOTS];
     char (*streams[BODE_LANE__COUNT])[BODE_QUEUE_KEY_SIZE];
     size_t n_streams[BODE_LANE__COUNT];
+    size_t next_stream[BODE_LANE__COUNT]; /* read window start, per lane */
     char (*service_ids)[BODE_UUID_SIZE];
     size_t n_services;
     int64_t streams_at;
@@ -826,20 +827,54 @@ static size_t room(const struct bode_worker *w)
                                                     : w->n_jobs - w->in_flight;
 }
 
-static enum bode_err read_lane(struct bode_worker *w, enum bode_lane lane,
-                               long count, bool pending, size_t *taken)
+/* Reads streams [first, first + n) of a lane, at most per entries from
+ * each, and starts what arrived. */
+static enum bode_err read_streams(struct bode_worker *w, enum bode_lane lane,
+                                  size_t first, size_t n, long per,
+                                  bool pending, size_t *taken)
 {
     size_t got = 0;
-    size_t space = room(w);
     enum bode_err err;
 
-    if (space == 0 || count <= 0 || w->n_streams[lane] == 0)
+    if (n == 0)
         return BODE_OK;
-    err = bode_queue_read(w->redis, w->streams[lane], w->n_streams[lane],
-                          w->name, count, 0, pending, w->batch, space, &got);
+    err = bode_queue_read(w->redis, &w->streams[lane][first], n, w->name, per,
+                          0, pending, w->batch, (size_t)per * n, &got);
     if (!err)
         take(w, w->batch, got, NULL);
     *taken += got;
+    return err;
+}
+
+static enum bode_err read_lane(struct bode_worker *w, enum bode_lane lane,
+                               long count, bool pending, size_t *taken)
+{
+    size_t space = room(w);
+    size_t n = w->n_streams[lane];
+    size_t m;
+    size_t first;
+    size_t tail;
+    long per;
+    enum bode_err err;
+
+    if (space == 0 || count <= 0 || n == 0)
+        return BODE_OK;
+    /* Every entry XREADGROUP hands out is this worker's until acknowledged,
+     * and COUNT applies per stream: read no more in all than can start now.
+     * An entry read beyond that would sit unstarted until a take-over after
+     * the visibility timeout, and each take-over counts towards the
+     * dead-letter limit. With more streams than room, a different window of
+     * streams is read each round, so every service still moves. */
+    m = n < space ? n : space;
+    per = (long)(space / m);
+    if (per > count)
+        per = count;
+    first = w->next_stream[lane] % n;
+    w->next_stream[lane] = (first + m) % n;
+    tail = first + m <= n ? m : n - first;
+    err = read_streams(w, lane, first, tail, per, pending, taken);
+    if (!err)
+        err = read_streams(w, lane, 0, m - tail, per, pending, taken);
     return err;
 }
 

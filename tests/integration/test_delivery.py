@@ -317,6 +317,25 @@ class DeliveryTest(unittest.TestCase):
         twice = {n for n in ids if self.gw.count(n) == 2}
         self.assertLessEqual(twice, at_gateway)
 
+    def test_reads_no_more_than_it_can_start(self):
+        # Regression (found by scripts/chaos): XREADGROUP's COUNT is per
+        # stream, and a worker used to read a whole batch from every
+        # stream into its pending list while it had room for fewer; the
+        # rest sat unstarted until a take-over after the visibility
+        # timeout (30 s here), each take-over counting towards the
+        # dead-letter limit.
+        self.gw.mode = "slow"
+        self.gw.delay = 0.2
+        ids = [self.send(self.live, "sms", "07700900123", {"code": str(i)})
+               for i in range(8)]
+        ids += [self.send(self.live, "email", "someone@example.com",
+                          {"name": str(i)}) for i in range(8)]
+        self.worker(BODE_SMS_PROVIDERS="http", BODE_EMAIL_PROVIDERS="http",
+                    BODE_WORKER_CONCURRENCY="3")
+        for nid in ids:
+            self.wait_status(self.live, nid, "delivered", timeout=15)
+        self.assertEqual(sorted(set(self.gw.seen)), sorted(ids))
+
     def test_receipts_move_status_forward_only(self):
         self.api.cleanup()
         self.api = Bode(["api"], env={
