@@ -336,6 +336,27 @@ class DeliveryTest(unittest.TestCase):
             self.wait_status(self.live, nid, "delivered", timeout=15)
         self.assertEqual(sorted(set(self.gw.seen)), sorted(ids))
 
+    def test_takeover_waits_out_a_dead_workers_lease(self):
+        # Regression (found by scripts/chaos): a take-over that found the
+        # lease of a worker that had just died still running acknowledged
+        # the queue entry, leaving the notification "created" with no
+        # entry: never delivered, never final.
+        nid = self.send(self.live, "sms", "07700900123", {"code": "1"})
+        stream = "bode:{s:%s}:q:sms:normal" % self.sid
+        record = "bode:{s:%s}:n:%s" % (self.sid, nid)
+        # A worker read the entry, claimed the notification, then died.
+        self.redis.cli("XGROUP", "CREATE", stream, "workers", "0",
+                       "MKSTREAM")
+        self.redis.cli("XREADGROUP", "GROUP", "workers", "dead:1", "COUNT",
+                       "1", "STREAMS", stream, ">")
+        until = int((time.time() + 2.5) * 1e6)
+        self.redis.cli("HSET", record, "lease_until", str(until),
+                       "lease_owner", "dead:1", "attempts", "1")
+        self.worker(BODE_SMS_PROVIDERS="http",
+                    BODE_VISIBILITY_TIMEOUT_MS="1000")
+        self.wait_status(self.live, nid, "delivered", timeout=15)
+        self.assertEqual(self.gw.count(nid), 1)
+
     def test_receipts_move_status_forward_only(self):
         self.api.cleanup()
         self.api = Bode(["api"], env={

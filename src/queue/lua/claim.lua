@@ -24,7 +24,8 @@ if r.lease_until and tonumber(r.lease_until) > now
   return {"skip", "leased"}
 end
 r.attempts = tostring((tonumber(r.attempts) or 0) + 1)
-r.lease_until = tostring(now + tonumber(ARGV[2]))
+-- %.0f: tostring would print 1.7959068870599e+15, losing the last digits.
+r.lease_until = string.format("%.0f", now + tonumber(ARGV[2]))
 r.lease_owner = ARGV[3]
 redis.call("HSET", KEYS[1], "lease_until", r.lease_until,
            "lease_owner", r.lease_owner, "attempts", r.attempts)
