@@ -840,8 +840,13 @@ static void take(struct bode_worker *w, struct bode_queue_entry *e, size_t n,
             if (claims[i].claimed)
                 start_claimed(w, &e[i], deliveries ? w->deliveries[i] : 0,
                               &claims[i].rec);
-            else if (!claims[i].err)
-                /* Already past "created" (or gone): no work left. */
+            /* Past "created" (or gone): no work left. A live lease is
+             * never acknowledged: the entry is the notification's only
+             * way back to a worker, and a take-over can come before the
+             * lease of a worker that died runs out (the lease starts at
+             * the claim, a little after the read the idle time counts
+             * from). The next take-over finds the lease gone. */
+            else if (!claims[i].err && strcmp(claims[i].skip, "leased") != 0)
                 bode_queue_ack(w->redis, &e[i]);
         }
     }

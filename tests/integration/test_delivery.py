@@ -320,6 +320,46 @@ class DeliveryTest(unittest.TestCase):
         twice = {n for n in ids if self.gw.count(n) == 2}
         self.assertLessEqual(twice, at_gateway)
 
+    def test_reads_no_more_than_it_can_start(self):
+        # Regression (found by scripts/chaos): XREADGROUP's COUNT is per
+        # stream, and a worker used to read a whole batch from every
+        # stream into its pending list while it had room for fewer; the
+        # rest sat unstarted until a take-over after the visibility
+        # timeout (30 s here), each take-over counting towards the
+        # dead-letter limit.
+        self.gw.mode = "slow"
+        self.gw.delay = 0.2
+        ids = [self.send(self.live, "sms", "07700900123", {"code": str(i)})
+               for i in range(8)]
+        ids += [self.send(self.live, "email", "someone@example.com",
+                          {"name": str(i)}) for i in range(8)]
+        self.worker(BODE_SMS_PROVIDERS="http", BODE_EMAIL_PROVIDERS="http",
+                    BODE_WORKER_CONCURRENCY="3")
+        for nid in ids:
+            self.wait_status(self.live, nid, "delivered", timeout=15)
+        self.assertEqual(sorted(set(self.gw.seen)), sorted(ids))
+
+    def test_takeover_waits_out_a_dead_workers_lease(self):
+        # Regression (found by scripts/chaos): a take-over that found the
+        # lease of a worker that had just died still running acknowledged
+        # the queue entry, leaving the notification "created" with no
+        # entry: never delivered, never final.
+        nid = self.send(self.live, "sms", "07700900123", {"code": "1"})
+        stream = "bode:{s:%s}:q:sms:normal" % self.sid
+        record = "bode:{s:%s}:n:%s" % (self.sid, nid)
+        # A worker read the entry, claimed the notification, then died.
+        self.redis.cli("XGROUP", "CREATE", stream, "workers", "0",
+                       "MKSTREAM")
+        self.redis.cli("XREADGROUP", "GROUP", "workers", "dead:1", "COUNT",
+                       "1", "STREAMS", stream, ">")
+        until = int((time.time() + 2.5) * 1e6)
+        self.redis.cli("HSET", record, "lease_until", str(until),
+                       "lease_owner", "dead:1", "attempts", "1")
+        self.worker(BODE_SMS_PROVIDERS="http",
+                    BODE_VISIBILITY_TIMEOUT_MS="1000")
+        self.wait_status(self.live, nid, "delivered", timeout=15)
+        self.assertEqual(self.gw.count(nid), 1)
+
     def test_receipts_move_status_forward_only(self):
         self.api.cleanup()
         self.api = Bode(["api"], env={
