@@ -960,7 +960,10 @@ static enum bode_err autoclaim(struct bode_worker *w, int64_t now)
     int lane;
     enum bode_err err = BODE_OK;
 
-    if (now - w->autoclaimed_at < (int64_t)w->cfg->visibility_ms * 500)
+    /* Entries become takeable after a full visibility timeout idle (any
+     * sooner and a live worker's slow request would be handed out again);
+     * scanning every quarter of it takes them within 1.25 timeouts. */
+    if (now - w->autoclaimed_at < (int64_t)w->cfg->visibility_ms * 250)
         return BODE_OK;
     w->autoclaimed_at = now;
     for (lane = 0; lane < BODE_LANE__COUNT && !err; lane++) {
