@@ -54,6 +54,12 @@ struct bode_service {
     char brand_logo[512];
     char brand_colour[16];
     int64_t created_at; /* microseconds */
+    /* The default reply-to address and SMS sender of the lists in
+     * bode/senders.h ("" when none); sms_sender above is the default's
+     * text. */
+    char reply_to_id[BODE_UUID_SIZE];
+    char reply_to[320];
+    char sms_sender_id[BODE_UUID_SIZE];
 };
 
 /* Fills s with Notify's defaults for a new live service named name (a
@@ -192,7 +198,8 @@ struct bode_accept {
     int international_limit;     /* international texts a day */
     const char *idempotency_key; /* NULL = none */
     const char *idempotency_hash;
-    const char *response; /* body to replay for the same key */
+    const char *response;  /* body to replay for the same key */
+    const char *sender_id; /* email_reply_to_id or sms_sender_id chosen */
 };
 
 enum bode_accept_outcome {
@@ -246,6 +253,10 @@ struct bode_notification {
     int64_t created_at;
     int64_t sent_at; /* 0 = not yet */
     int64_t updated_at;
+    /* Chosen at accept: the SMS sender, or the email reply-to address
+     * (NULL when none), and the id it came from ("" for the default). */
+    char *reply_to_text; /* owned */
+    char sender_id[BODE_UUID_SIZE];
 };
 
 void bode_notification_release(struct bode_notification *n);

@@ -18,6 +18,7 @@ extern const char bode_lua_promote[];
 extern const char bode_lua_promote_callbacks[];
 extern const char bode_lua_dead_retry[];
 extern const char bode_lua_janitor[];
+extern const char bode_lua_sender[];
 
 void bode_cmd_init(struct bode_cmd *c)
 {
@@ -140,6 +141,7 @@ static void hash_scripts(void)
     scripts[BODE_SCRIPT_PROMOTE_CALLBACKS].text = bode_lua_promote_callbacks;
     scripts[BODE_SCRIPT_DEAD_RETRY].text = bode_lua_dead_retry;
     scripts[BODE_SCRIPT_JANITOR].text = bode_lua_janitor;
+    scripts[BODE_SCRIPT_SENDER].text = bode_lua_sender;
     for (i = 0; i < BODE_SCRIPT__COUNT; i++)
         bode_sha1_hex(scripts[i].text, strlen(scripts[i].text), scripts[i].sha);
 }

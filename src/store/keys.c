@@ -123,3 +123,8 @@ void bode_key_stats(char *out, const char *sid, const char *day)
 {
     snprintf(out, BODE_KEY_SIZE, PREFIX "stats:%s", sid, day);
 }
+
+void bode_key_senders(char *out, const char *sid, const char *kind)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "senders:%s", sid, kind);
+}

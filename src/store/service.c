@@ -83,6 +83,9 @@ enum bode_err bode_store_service_put(struct bode_redis *r,
     bode_cmd_field(&c, "brand_logo", s->brand_logo);
     bode_cmd_field(&c, "brand_colour", s->brand_colour);
     bode_cmd_fieldi(&c, "created_at", s->created_at);
+    bode_cmd_field(&c, "reply_to_id", s->reply_to_id);
+    bode_cmd_field(&c, "reply_to", s->reply_to);
+    bode_cmd_field(&c, "sms_sender_id", s->sms_sender_id);
     reply = bode_cmd_run(r, &c, true, &err);
     if (!reply)
         return err;
@@ -142,6 +145,11 @@ enum bode_err bode_store_service_get(struct bode_redis *r,
     bode_reply_copy(reply, "brand_colour", out->brand_colour,
                     sizeof(out->brand_colour));
     out->created_at = bode_reply_int(reply, "created_at", 0);
+    bode_reply_copy(reply, "reply_to_id", out->reply_to_id,
+                    sizeof(out->reply_to_id));
+    bode_reply_copy(reply, "reply_to", out->reply_to, sizeof(out->reply_to));
+    bode_reply_copy(reply, "sms_sender_id", out->sms_sender_id,
+                    sizeof(out->sms_sender_id));
     bode_reply_copy(reply, "callback_token", sealed, sizeof(sealed));
     if (sealed[0]) {
         bind_ad(ad, sizeof(ad), out->id, "callback_token");

@@ -43,6 +43,8 @@ void bode_key_stats(char *out, const char *sid, const char *day);
 /* Provider reference → "sid id". Global, not under a service's tag: a
  * receipt names only the provider's reference (docs/internals/store.md). */
 void bode_key_ref(char *out, const char *provider, const char *ref);
+/* A service's reply-to addresses or SMS senders (kind "reply_to"/"sms"). */
+void bode_key_senders(char *out, const char *sid, const char *kind);
 
 /* ---- command building ---- */
 
@@ -95,6 +97,7 @@ enum bode_script {
     BODE_SCRIPT_PROMOTE_CALLBACKS,
     BODE_SCRIPT_DEAD_RETRY,
     BODE_SCRIPT_JANITOR,
+    BODE_SCRIPT_SENDER,
     BODE_SCRIPT__COUNT
 };
 
