@@ -60,6 +60,13 @@ struct bode_service {
     char reply_to_id[BODE_UUID_SIZE];
     char reply_to[320];
     char sms_sender_id[BODE_UUID_SIZE];
+    /* Statuses that trigger a delivery-status callback: a bit per enum
+     * bode_status; 0 means every final status. */
+    unsigned callback_statuses;
+    /* The callback endpoint's health, kept by the worker
+     * (bode_queue_callback_health): read here, never written by put. */
+    int64_t callback_paused_at; /* 0 = not paused */
+    long callback_failures;     /* failed attempts in a row */
 };
 
 /* Fills s with Notify's defaults for a new live service named name (a

@@ -365,7 +365,9 @@ static const char service_usage[] =
     "       bode service update SERVICE_ID [options]\n"
     "       bode service list [--json]\n"
     "       bode service show SERVICE_ID [--json]\n"
-    "       bode service reply-to|sms-sender add|list|default|remove ...\n\n"
+    "       bode service reply-to|sms-sender add|list|default|remove ...\n"
+    "       bode service callbacks SERVICE_ID [--statuses LIST|--pause|"
+    "--resume]\n\n"
     "options:\n"
     "  --name NAME                 the service's name\n"
     "  --restricted | --live       trial mode (team and guest list only) or "
@@ -469,6 +471,8 @@ int bode_cmd_service(int argc, char **argv)
     } else if (strcmp(argv[1], "reply-to") == 0 ||
                strcmp(argv[1], "sms-sender") == 0) {
         rc = bode_cli_service_senders(&a, argc, argv);
+    } else if (strcmp(argv[1], "callbacks") == 0) {
+        rc = bode_cli_service_callbacks(&a, argc, argv);
     } else {
         fprintf(stderr, "bode service: unknown subcommand %s\n", argv[1]);
         rc = BODE_EXIT_USAGE;

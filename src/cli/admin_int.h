@@ -45,6 +45,14 @@ int bode_cli_print_json(struct json_t *j);
  * an exit code. */
 int bode_cli_service_senders(struct admin *a, int argc, char **argv);
 
+/* `bode service callbacks SID [--statuses LIST|--pause|--resume]`.
+ * Returns an exit code. */
+int bode_cli_service_callbacks(struct admin *a, int argc, char **argv);
+
+/* The statuses a callback_statuses bit set stands for, as a JSON array
+ * (new reference; 0 lists every final status). */
+struct json_t *bode_cli_callback_statuses_json(unsigned bits);
+
 struct bode_service;
 /* Adds the default reply-to and SMS sender ids of s to o (a service's JSON
  * view; NULL is ignored). */

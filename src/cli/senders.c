@@ -159,4 +159,10 @@ void bode_cli_service_json_more(json_t *o, const struct bode_service *s)
     json_object_set_new(o, "reply_to", json_string(s->reply_to));
     json_object_set_new(o, "reply_to_id", json_string(s->reply_to_id));
     json_object_set_new(o, "sms_sender_id", json_string(s->sms_sender_id));
+    json_object_set_new(o, "callback_statuses",
+                        bode_cli_callback_statuses_json(s->callback_statuses));
+    json_object_set_new(o, "callback_paused",
+                        json_boolean(s->callback_paused_at));
+    json_object_set_new(o, "callback_failures",
+                        json_integer((json_int_t)s->callback_failures));
 }

@@ -86,6 +86,7 @@ enum bode_err bode_store_service_put(struct bode_redis *r,
     bode_cmd_field(&c, "reply_to_id", s->reply_to_id);
     bode_cmd_field(&c, "reply_to", s->reply_to);
     bode_cmd_field(&c, "sms_sender_id", s->sms_sender_id);
+    bode_cmd_fieldi(&c, "callback_statuses", s->callback_statuses);
     reply = bode_cmd_run(r, &c, true, &err);
     if (!reply)
         return err;
@@ -150,6 +151,11 @@ enum bode_err bode_store_service_get(struct bode_redis *r,
     bode_reply_copy(reply, "reply_to", out->reply_to, sizeof(out->reply_to));
     bode_reply_copy(reply, "sms_sender_id", out->sms_sender_id,
                     sizeof(out->sms_sender_id));
+    out->callback_statuses =
+        (unsigned)bode_reply_int(reply, "callback_statuses", 0);
+    out->callback_paused_at = bode_reply_int(reply, "callback_paused_at", 0);
+    out->callback_failures =
+        (long)bode_reply_int(reply, "callback_failures", 0);
     bode_reply_copy(reply, "callback_token", sealed, sizeof(sealed));
     if (sealed[0]) {
         bind_ad(ad, sizeof(ad), out->id, "callback_token");

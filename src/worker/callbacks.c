@@ -1,6 +1,8 @@
 /* Delivery-status callbacks: Notify's payload POSTed to the service's URL
  * with its bearer token, retried every 5 minutes up to 5 times on network
- * errors, 5xx and 429. Must never hold up deliveries. */
+ * errors, 5xx and 429; only for the statuses the service asked for; kept
+ * (parked) while its endpoint is paused after failing too often. Must
+ * never hold up deliveries. */
 #include "callbacks.h"
 
 #include <curl/curl.h>
@@ -28,6 +30,7 @@ struct call {
     struct curl_slist *headers;
     char *body;
     struct bode_queue_entry entry;
+    bool endpoint_unwell; /* failures counted or paused when read */
 };
 
 struct bode_callbacks {
@@ -142,15 +145,59 @@ void bode_callbacks_set_metrics(struct bode_callbacks *c,
         c->metrics = m;
 }
 
+/* Keeps the callback for later without spending an attempt: its endpoint
+ * is paused, and a probe or an operator resumes it. */
+static void park(struct bode_callbacks *c, const struct bode_queue_entry *e)
+{
+    const char *result = "parked";
+
+    bode_metrics_add(c->metrics, &bode_wm_callbacks, &result, 1);
+    bode_queue_callback_retry(c->r, e, e->service_id, e->attempt,
+                              BODE_QUEUE_CALLBACK_PARKED);
+}
+
+/* Counts the outcome towards the endpoint's health. True when the
+ * endpoint is paused now, so a failed callback is parked, not spent. */
+static bool record_health(struct bode_callbacks *c, struct call *k, bool ok,
+                          int64_t now)
+{
+    long failures = 0;
+    bool paused = false;
+
+    if (ok && !k->endpoint_unwell)
+        return false; /* nothing to clear: spare Redis a write */
+    if (bode_queue_callback_health(c->r, k->entry.service_id,
+                                   ok ? BODE_CALLBACK_OK : BODE_CALLBACK_FAILED,
+                                   now, c->cfg->callback_pause_after, &failures,
+                                   &paused) != BODE_OK)
+        return false;
+    if (ok && k->endpoint_unwell)
+        bode_log(BODE_LOG_INFO, "callback endpoint healthy again",
+                 BODE_LOG_S("service_id", k->entry.service_id));
+    else if (!ok && paused && failures == c->cfg->callback_pause_after)
+        bode_log(BODE_LOG_WARN, "callback endpoint paused",
+                 BODE_LOG_S("service_id", k->entry.service_id),
+                 BODE_LOG_I("failures", failures));
+    return paused;
+}
+
 static void finish(struct bode_callbacks *c, struct call *k, bool retryable,
                    const char *detail)
 {
     int64_t now = bode_now_us();
+    bool ok = strcmp(detail, "ok") == 0;
+    bool paused = record_health(c, k, ok, now);
     bool again = retryable && k->entry.attempt + 1 < MAX_ATTEMPTS;
-    const char *result = strcmp(detail, "ok") == 0 ? "sent"
-                         : again                   ? "retry"
-                                                   : "failed";
+    const char *result = ok ? "sent" : again ? "retry" : "failed";
 
+    if (!ok && paused) {
+        /* A paused endpoint drops nothing: the callback waits. */
+        park(c, &k->entry);
+        bode_log(BODE_LOG_WARN, "callback kept for a paused endpoint",
+                 BODE_LOG_S("notification_id", k->entry.notification_id),
+                 BODE_LOG_S("detail", detail));
+        return;
+    }
     bode_metrics_add(c->metrics, &bode_wm_callbacks, &result, 1);
     if (again) {
         bode_queue_callback_retry(
@@ -170,6 +217,19 @@ static void finish(struct bode_callbacks *c, struct call *k, bool retryable,
                  BODE_LOG_S("status", k->entry.status),
                  BODE_LOG_S("detail", detail));
     }
+}
+
+/* The service's delivery preferences: no preference means every final
+ * status, as Notify. */
+static bool wanted(const struct bode_service *svc, const char *status)
+{
+    enum bode_status st;
+
+    if (bode_status_parse(status, &st))
+        return false;
+    if (!svc->callback_statuses)
+        return bode_status_is_final(st);
+    return (svc->callback_statuses & (1u << st)) != 0;
 }
 
 /* Builds the request for entry e into k (not yet on the multi handle).
@@ -194,12 +254,17 @@ static bool prepare(struct bode_callbacks *c, struct call *k,
         bode_queue_ack(c->r, e);
         return false;
     }
-    if (!svc.callback_url[0] ||
+    if (!svc.callback_url[0] || !wanted(&svc, e->status) ||
         bode_store_notification_get(c->r, k->entry.service_id,
                                     e->notification_id, &n)) {
         bode_queue_ack(c->r, e);
         goto out;
     }
+    if (svc.callback_paused_at && !e->probe) {
+        park(c, &k->entry);
+        goto out;
+    }
+    k->endpoint_unwell = svc.callback_paused_at || svc.callback_failures;
     k->body = bode_callback_payload(&n, e->status);
     bode_notification_release(&n);
     k->easy = k->body ? curl_easy_init() : NULL;
@@ -318,7 +383,9 @@ void bode_callbacks_step(struct bode_callbacks *c, int64_t now, bool draining)
     if (!draining && now - c->promoted > 1000000) {
         c->promoted = now;
         for (i = 0; i < c->n_services; i++)
-            bode_queue_callback_promote(c->r, c->services[i], now, 100, &moved);
+            bode_queue_callback_promote(
+                c->r, c->services[i], now, 100,
+                (int64_t)c->cfg->callback_probe_s * 1000000, &moved);
     }
     if (!draining && c->in_flight < MAX_IN_FLIGHT && c->n_streams) {
         if (bode_queue_read(c->r, c->streams, c->n_streams, c->consumer,
