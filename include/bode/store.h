@@ -67,6 +67,10 @@ struct bode_service {
      * (bode_queue_callback_health): read here, never written by put. */
     int64_t callback_paused_at; /* 0 = not paused */
     long callback_failures;     /* failed attempts in a row */
+    /* Where received texts are reported (Notify's inbound SMS callback);
+     * the token is plain text in memory, sealed in Redis. */
+    char inbound_callback_url[512];
+    char inbound_callback_token[256];
 };
 
 /* Fills s with Notify's defaults for a new live service named name (a

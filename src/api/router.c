@@ -30,6 +30,7 @@ static const struct route routes[] = {
     {M(GET), "/v2/notifications/{id}/pdf", bode_api_notification_pdf},
     {M(GET), "/v2/received-text-messages", bode_api_received_texts},
     {M(POST), "/notifications/receipts/{provider}", bode_api_receipt},
+    {M(POST), "/notifications/inbound/{provider}", bode_api_inbound},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

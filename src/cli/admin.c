@@ -367,7 +367,9 @@ static const char service_usage[] =
     "       bode service show SERVICE_ID [--json]\n"
     "       bode service reply-to|sms-sender add|list|default|remove ...\n"
     "       bode service callbacks SERVICE_ID [--statuses LIST|--pause|"
-    "--resume]\n\n"
+    "--resume]\n"
+    "       bode service inbound-number add|list|remove ...\n"
+    "       bode service inbound-callback SERVICE_ID URL TOKEN|--clear\n\n"
     "options:\n"
     "  --name NAME                 the service's name\n"
     "  --restricted | --live       trial mode (team and guest list only) or "
@@ -473,6 +475,9 @@ int bode_cmd_service(int argc, char **argv)
         rc = bode_cli_service_senders(&a, argc, argv);
     } else if (strcmp(argv[1], "callbacks") == 0) {
         rc = bode_cli_service_callbacks(&a, argc, argv);
+    } else if (strcmp(argv[1], "inbound-number") == 0 ||
+               strcmp(argv[1], "inbound-callback") == 0) {
+        rc = bode_cli_service_inbound(&a, argc, argv);
     } else {
         fprintf(stderr, "bode service: unknown subcommand %s\n", argv[1]);
         rc = BODE_EXIT_USAGE;

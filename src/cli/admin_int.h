@@ -53,6 +53,10 @@ int bode_cli_service_callbacks(struct admin *a, int argc, char **argv);
  * (new reference; 0 lists every final status). */
 struct json_t *bode_cli_callback_statuses_json(unsigned bits);
 
+/* `bode service inbound-number|inbound-callback ...` (argv[1] names
+ * which). Returns an exit code. */
+int bode_cli_service_inbound(struct admin *a, int argc, char **argv);
+
 struct bode_service;
 /* Adds the default reply-to and SMS sender ids of s to o (a service's JSON
  * view; NULL is ignored). */

@@ -165,4 +165,6 @@ void bode_cli_service_json_more(json_t *o, const struct bode_service *s)
                         json_boolean(s->callback_paused_at));
     json_object_set_new(o, "callback_failures",
                         json_integer((json_int_t)s->callback_failures));
+    json_object_set_new(o, "inbound_callback_url",
+                        json_string(s->inbound_callback_url));
 }

@@ -20,6 +20,7 @@ extern const char bode_lua_dead_retry[];
 extern const char bode_lua_janitor[];
 extern const char bode_lua_sender[];
 extern const char bode_lua_callback_health[];
+extern const char bode_lua_inbound_put[];
 
 void bode_cmd_init(struct bode_cmd *c)
 {
@@ -144,6 +145,7 @@ static void hash_scripts(void)
     scripts[BODE_SCRIPT_JANITOR].text = bode_lua_janitor;
     scripts[BODE_SCRIPT_SENDER].text = bode_lua_sender;
     scripts[BODE_SCRIPT_CALLBACK_HEALTH].text = bode_lua_callback_health;
+    scripts[BODE_SCRIPT_INBOUND_PUT].text = bode_lua_inbound_put;
     for (i = 0; i < BODE_SCRIPT__COUNT; i++)
         bode_sha1_hex(scripts[i].text, strlen(scripts[i].text), scripts[i].sha);
 }

@@ -46,11 +46,20 @@ enum bode_err bode_store_service_put(struct bode_redis *r,
     char key[BODE_KEY_SIZE];
     char set[BODE_KEY_SIZE];
     char sealed[SEALED_SIZE] = "";
+    char sealed_in[SEALED_SIZE] = "";
     char ad[128];
     struct bode_cmd c;
     redisReply *reply;
     enum bode_err err;
 
+    if (s->inbound_callback_token[0]) {
+        bind_ad(ad, sizeof(ad), s->id, "inbound_callback_token");
+        err = bode_secretbox_seal(box, s->inbound_callback_token,
+                                  strlen(s->inbound_callback_token), ad,
+                                  strlen(ad), sealed_in, sizeof(sealed_in));
+        if (err)
+            return err;
+    }
     if (s->callback_token[0]) {
         bind_ad(ad, sizeof(ad), s->id, "callback_token");
         err = bode_secretbox_seal(box, s->callback_token,
@@ -87,6 +96,8 @@ enum bode_err bode_store_service_put(struct bode_redis *r,
     bode_cmd_field(&c, "reply_to", s->reply_to);
     bode_cmd_field(&c, "sms_sender_id", s->sms_sender_id);
     bode_cmd_fieldi(&c, "callback_statuses", s->callback_statuses);
+    bode_cmd_field(&c, "inbound_callback_url", s->inbound_callback_url);
+    bode_cmd_field(&c, "inbound_callback_token", sealed_in);
     reply = bode_cmd_run(r, &c, true, &err);
     if (!reply)
         return err;
@@ -165,6 +176,19 @@ enum bode_err bode_store_service_get(struct bode_redis *r,
         if (err)
             goto out;
         out->callback_token[len] = '\0';
+    }
+    bode_reply_copy(reply, "inbound_callback_url", out->inbound_callback_url,
+                    sizeof(out->inbound_callback_url));
+    bode_reply_copy(reply, "inbound_callback_token", sealed, sizeof(sealed));
+    if (sealed[0]) {
+        bind_ad(ad, sizeof(ad), out->id, "inbound_callback_token");
+        err =
+            bode_secretbox_open(box, sealed, strlen(sealed), ad, strlen(ad),
+                                out->inbound_callback_token,
+                                sizeof(out->inbound_callback_token) - 1, &len);
+        if (err)
+            goto out;
+        out->inbound_callback_token[len] = '\0';
     }
 out:
     freeReplyObject(reply);

@@ -45,6 +45,15 @@ void bode_key_stats(char *out, const char *sid, const char *day);
 void bode_key_ref(char *out, const char *provider, const char *ref);
 /* A service's reply-to addresses or SMS senders (kind "reply_to"/"sms"). */
 void bode_key_senders(char *out, const char *sid, const char *kind);
+/* Inbound SMS: number -> service (global, like bode_key_ref), a service's
+ * numbers, its received texts, their index and provider references. */
+void bode_key_inbound_number(char *out, const char *number);
+void bode_key_inbound_numbers(char *out, const char *sid);
+void bode_key_received(char *out, const char *sid, const char *id);
+void bode_key_received_prefix(char *out, const char *sid);
+void bode_key_received_index(char *out, const char *sid);
+void bode_key_received_ref(char *out, const char *sid, const char *provider,
+                           const char *ref);
 
 /* ---- command building ---- */
 
@@ -99,6 +108,7 @@ enum bode_script {
     BODE_SCRIPT_JANITOR,
     BODE_SCRIPT_SENDER,
     BODE_SCRIPT_CALLBACK_HEALTH,
+    BODE_SCRIPT_INBOUND_PUT,
     BODE_SCRIPT__COUNT
 };
 

@@ -12,6 +12,7 @@
 
 #include "bode/alloc.h"
 #include "bode/buf.h"
+#include "bode/inbound.h"
 #include "bode/jwt.h"
 #include "bode/log.h"
 #include "bode/queue.h"
@@ -219,6 +220,30 @@ static void finish(struct bode_callbacks *c, struct call *k, bool retryable,
     }
 }
 
+/* Notify's inbound SMS callback body for received text id of service sid
+ * (a new string in *out; NULL without memory). */
+static enum bode_err inbound_payload(struct bode_callbacks *c, const char *sid,
+                                     const char *id, char **out)
+{
+    struct bode_received_text t;
+    char when[BODE_TIME_SIZE];
+    json_t *o;
+    enum bode_err err;
+
+    *out = NULL;
+    err = bode_store_received_get(c->r, c->box, sid, id, &t);
+    if (err)
+        return err;
+    bode_time_format(t.created_at, when);
+    o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", t.id, "source_number",
+                  t.user_number, "destination_number", t.notify_number,
+                  "message", t.content, "date_received", when);
+    *out = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    bode_received_text_release(&t);
+    return BODE_OK;
+}
+
 /* The service's delivery preferences: no preference means every final
  * status, as Notify. */
 static bool wanted(const struct bode_service *svc, const char *status)
@@ -243,8 +268,12 @@ static bool prepare(struct bode_callbacks *c, struct call *k,
     unsigned char mac[BODE_JWT_SIG_LEN];
     char header[600];
     char hex[2 * BODE_JWT_SIG_LEN + 1];
+    bool inbound = strcmp(e->status, "inbound") == 0;
+    const char *url = "";
+    const char *token = "";
     bool ok = false;
     size_t i;
+    enum bode_err err;
 
     memset(k, 0, sizeof(*k));
     k->entry = *e;
@@ -254,9 +283,13 @@ static bool prepare(struct bode_callbacks *c, struct call *k,
         bode_queue_ack(c->r, e);
         return false;
     }
-    if (!svc.callback_url[0] || !wanted(&svc, e->status) ||
-        bode_store_notification_get(c->r, k->entry.service_id,
-                                    e->notification_id, &n)) {
+    url = svc.callback_url;
+    token = svc.callback_token;
+    if (inbound) {
+        url = svc.inbound_callback_url;
+        token = svc.inbound_callback_token;
+    }
+    if (!url[0] || (!inbound && !wanted(&svc, e->status))) {
         bode_queue_ack(c->r, e);
         goto out;
     }
@@ -264,28 +297,40 @@ static bool prepare(struct bode_callbacks *c, struct call *k,
         park(c, &k->entry);
         goto out;
     }
+    if (inbound) {
+        err = inbound_payload(c, k->entry.service_id, e->notification_id,
+                              &k->body);
+    } else {
+        err = bode_store_notification_get(c->r, k->entry.service_id,
+                                          e->notification_id, &n);
+        if (!err) {
+            k->body = bode_callback_payload(&n, e->status);
+            bode_notification_release(&n);
+        }
+    }
+    if (err == BODE_ERR_NOT_FOUND || err == BODE_ERR_INVALID) {
+        bode_queue_ack(c->r, e); /* gone with its retention */
+        goto out;
+    }
     k->endpoint_unwell = svc.callback_paused_at || svc.callback_failures;
-    k->body = bode_callback_payload(&n, e->status);
-    bode_notification_release(&n);
     k->easy = k->body ? curl_easy_init() : NULL;
     if (!k->easy) {
         finish(c, k, true, "out of memory");
         goto out;
     }
-    snprintf(header, sizeof(header), "Authorization: Bearer %s",
-             svc.callback_token);
+    snprintf(header, sizeof(header), "Authorization: Bearer %s", token);
     k->headers = curl_slist_append(NULL, "Content-Type: application/json");
     k->headers = curl_slist_append(k->headers, header);
     /* Bode's addition: an HMAC of the body with the service's token, so a
      * receiver can check nothing changed it on the way. */
-    if (bode_jwt_hmac_sha256(svc.callback_token, strlen(svc.callback_token),
-                             k->body, strlen(k->body), mac) == BODE_OK) {
+    if (bode_jwt_hmac_sha256(token, strlen(token), k->body, strlen(k->body),
+                             mac) == BODE_OK) {
         for (i = 0; i < sizeof(mac); i++)
             snprintf(hex + 2 * i, 3, "%02x", mac[i]);
         snprintf(header, sizeof(header), "X-Bode-Signature: sha256=%s", hex);
         k->headers = curl_slist_append(k->headers, header);
     }
-    curl_easy_setopt(k->easy, CURLOPT_URL, svc.callback_url);
+    curl_easy_setopt(k->easy, CURLOPT_URL, url);
     curl_easy_setopt(k->easy, CURLOPT_POST, 1L);
     curl_easy_setopt(k->easy, CURLOPT_POSTFIELDS, k->body);
     curl_easy_setopt(k->easy, CURLOPT_HTTPHEADER, k->headers);
