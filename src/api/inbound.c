@@ -56,6 +56,25 @@ static void reply_ok(struct bode_response *resp, bool xml, const char *id)
     resp->content_type = "text/xml";
 }
 
+/* The sender as Notify keeps it: E.164 digits when it is a phone number,
+ * else as sent (an alphanumeric sender), if it is short, printable ASCII
+ * (Notify's try_validate_and_format_phone_number). */
+static bool user_number(const char *from, char out[BODE_INBOUND_NUMBER_SIZE])
+{
+    size_t n = strlen(from);
+    size_t i;
+
+    if (bode_inbound_number_normalise(from, out))
+        return true;
+    if (n == 0 || n >= BODE_INBOUND_NUMBER_SIZE)
+        return false;
+    for (i = 0; i < n; i++)
+        if (from[i] < 0x20 || from[i] > 0x7e)
+            return false;
+    memcpy(out, from, n + 1);
+    return true;
+}
+
 /* Stores in (a verified webhook) for the service owning its number. */
 static void store(const struct bode_api_ctx *ctx,
                   const struct bode_request *req, const char *provider,
@@ -73,7 +92,7 @@ static void store(const struct bode_api_ctx *ctx,
     memset(&svc, 0, sizeof(svc));
     utf8 = json_stringn(in->content, in->content_len);
     if (!utf8 || strlen(in->content) != in->content_len ||
-        !bode_inbound_number_normalise(in->from, t.user_number) ||
+        !user_number(in->from, t.user_number) ||
         !bode_inbound_number_normalise(in->to, t.notify_number)) {
         json_decref(utf8);
         bode_api_fail(resp, BODE_API_E_BAD_REQUEST,

@@ -167,4 +167,7 @@ void bode_cli_service_json_more(json_t *o, const struct bode_service *s)
                         json_integer((json_int_t)s->callback_failures));
     json_object_set_new(o, "inbound_callback_url",
                         json_string(s->inbound_callback_url));
+    /* A secret: shown only as set or not. */
+    json_object_set_new(o, "inbound_callback_token_set",
+                        json_boolean(s->inbound_callback_token[0] != '\0'));
 }

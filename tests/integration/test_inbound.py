@@ -164,7 +164,8 @@ class InboundTest(unittest.TestCase):
                                   "message": "x"}, secret="wrong" * 7)
         self.assertEqual(status, 403)
         for bad in ({"from": "07700900222", "to": NUMBER},
-                    {"from": "not a number", "to": NUMBER, "message": "x"},
+                    {"from": "x" * 40, "to": NUMBER, "message": "x"},
+                    {"from": "07700900222", "to": "GOVUK", "message": "x"},
                     {"from": "07700900222", "to": NUMBER, "message": 5},
                     [1, 2]):
             self.assertEqual(self.http(bad)[0], 400, bad)
@@ -177,6 +178,12 @@ class InboundTest(unittest.TestCase):
                                      "to": "07700900999", "message": "x"})
         self.assertEqual((status, data), (200, {"result": "success"}))
         self.assertEqual(self.texts()[2]["received_text_messages"], [])
+        # An alphanumeric sender is kept as sent, as Notify keeps it.
+        status, _, _ = self.http({"from": "Vodafone", "to": NUMBER,
+                                  "message": "Your bill"})
+        self.assertEqual(status, 200)
+        [t] = self.texts()[2]["received_text_messages"]
+        self.assertEqual(t["user_number"], "Vodafone")
 
     def test_paging_as_notify(self):
         for i in range(3):
@@ -230,6 +237,11 @@ class InboundTest(unittest.TestCase):
             self.assertEqual(bad.returncode, 2)
             self.cli("service", "inbound-callback", self.sid, rx.url,
                      "inbound-token-0123456789")
+            shown = json.loads(self.cli("service", "show", self.sid))
+            self.assertEqual((shown["inbound_callback_url"],
+                              shown["inbound_callback_token_set"]),
+                             (rx.url, True))
+            self.assertNotIn("inbound-token", json.dumps(shown))
             self.worker = Bode(["worker"], env={
                 "BODE_REDIS_URL": self.redis.url,
                 "BODE_CALLBACK_CA_FILE": rx.cert,
