@@ -312,6 +312,14 @@ static bool prepare(struct bode_callbacks *c, struct call *k,
         bode_queue_ack(c->r, e); /* gone with its retention */
         goto out;
     }
+    if (err) {
+        /* Our side failed (Redis, memory), not the endpoint: try again
+         * later without counting it against the endpoint or the attempt. */
+        bode_queue_callback_retry(
+            c->r, e, k->entry.service_id, e->attempt,
+            bode_now_us() + (int64_t)c->cfg->callback_retry_s * 1000000);
+        goto out;
+    }
     k->endpoint_unwell = svc.callback_paused_at || svc.callback_failures;
     k->easy = k->body ? curl_easy_init() : NULL;
     if (!k->easy) {
