@@ -45,6 +45,8 @@ struct bode_config {
     char callback_ca_file[256]; /* extra CA for callback endpoints */
     int callback_retry_s;       /* between callback attempts */
     int jwt_replay_guard;       /* 1: each token is accepted once */
+    int callback_pause_after;   /* failed attempts in a row; 0 = never */
+    int callback_probe_s;       /* between probes of a paused endpoint */
     /* Provider settings (BODE_SMTP_URL, ...) from the config file; the
      * environment wins over these (bode_config_get). */
     size_t n_extra;

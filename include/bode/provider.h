@@ -111,6 +111,18 @@ struct bode_receipt {
     char detail[256];
 };
 
+/* An inbound text as a provider's webhook reports it. Numbers are as the
+ * provider gave them (the API normalises them); content is the text's
+ * bytes, not yet checked as UTF-8. */
+#define BODE_INBOUND_CONTENT_MAX 8192
+struct bode_inbound {
+    char from[64];       /* the sender's number */
+    char to[64];         /* the number it was sent to: one of ours */
+    char reference[128]; /* the provider's message id, "" if none */
+    char content[BODE_INBOUND_CONTENT_MAX];
+    size_t content_len;
+};
+
 struct bode_provider_ops {
     const char *name;  /* "sandbox", "smtp", "ses", "sns", "twilio", "http" */
     unsigned channels; /* bit per enum bode_channel */
@@ -150,6 +162,15 @@ struct bode_provider_ops {
     enum bode_err (*receipt)(struct bode_provider *p,
                              const struct bode_receipt_request *req,
                              struct bode_receipt *out, size_t max, size_t *n);
+
+    /* Verifies and parses an inbound-SMS webhook with the same checks as
+     * receipt: BODE_ERR_AUTH for a bad signature or secret,
+     * BODE_ERR_INVALID when a field is missing or malformed,
+     * BODE_ERR_TOO_BIG when the text is over BODE_INBOUND_CONTENT_MAX.
+     * NULL when the provider receives no texts. */
+    enum bode_err (*inbound)(struct bode_provider *p,
+                             const struct bode_receipt_request *req,
+                             struct bode_inbound *out);
 };
 
 /* The providers built in, by name; NULL if unknown. */

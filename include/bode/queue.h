@@ -29,6 +29,7 @@ struct bode_queue_entry {
     char notification_id[BODE_UUID_SIZE];
     char status[24]; /* callback entries: the status to report */
     int attempt;     /* callback entries: 0 for the first try */
+    bool probe;      /* callback entries: a probe of a paused endpoint */
 };
 
 /* Fills keys (up to max) with the lane streams of lane for every service
@@ -172,9 +173,37 @@ enum bode_err bode_queue_callback_retry(struct bode_redis *r,
                                         const char *sid, int attempt,
                                         int64_t due);
 
-/* Moves service sid's due callback retries back onto its stream. */
+/* Moves service sid's due callback retries back onto its stream. While
+ * its endpoint is paused, moves instead one kept callback (marked probe)
+ * when probe_us has passed since the last probe. */
 enum bode_err bode_queue_callback_promote(struct bode_redis *r, const char *sid,
-                                          int64_t now, long max, size_t *moved);
+                                          int64_t now, long max,
+                                          int64_t probe_us, size_t *moved);
+
+/* The retry-set score of a parked callback: later than any due time. */
+#define BODE_QUEUE_CALLBACK_PARKED 1000000000000000000LL
+
+enum bode_callback_health {
+    BODE_CALLBACK_FAILED, /* an attempt failed: count it, maybe pause */
+    BODE_CALLBACK_OK,     /* an attempt succeeded: clear and resume */
+    BODE_CALLBACK_PAUSE,  /* an operator pauses the endpoint */
+    BODE_CALLBACK_RESUME, /* an operator resumes it */
+};
+
+/* Records op for service sid's callback endpoint at now in one step: a
+ * failure counts towards pause_after failures in a row (0: never pause);
+ * OK and RESUME clear the count, lift a pause and make every parked
+ * callback due now. Sets *failures and *paused to the state after. A
+ * missing service is left alone. */
+enum bode_err bode_queue_callback_health(struct bode_redis *r, const char *sid,
+                                         enum bode_callback_health op,
+                                         int64_t now, int pause_after,
+                                         long *failures, bool *paused);
+
+/* Counts service sid's parked callbacks and those waiting for a retry. */
+enum bode_err bode_queue_callback_backlog(struct bode_redis *r, const char *sid,
+                                          long long *parked,
+                                          long long *waiting);
 
 /* Queue levels for metrics, summed over every service. */
 struct bode_queue_levels {

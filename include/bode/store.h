@@ -60,6 +60,23 @@ struct bode_service {
     /* Files sent by email travel as attachments in the message instead
      * of as download links (docs/operations.md). */
     bool file_attach;
+    /* The default reply-to address and SMS sender of the lists in
+     * bode/senders.h ("" when none); sms_sender above is the default's
+     * text. */
+    char reply_to_id[BODE_UUID_SIZE];
+    char reply_to[320];
+    char sms_sender_id[BODE_UUID_SIZE];
+    /* Statuses that trigger a delivery-status callback: a bit per enum
+     * bode_status; 0 means every final status. */
+    unsigned callback_statuses;
+    /* The callback endpoint's health, kept by the worker
+     * (bode_queue_callback_health): read here, never written by put. */
+    int64_t callback_paused_at; /* 0 = not paused */
+    long callback_failures;     /* failed attempts in a row */
+    /* Where received texts are reported (Notify's inbound SMS callback);
+     * the token is plain text in memory, sealed in Redis. */
+    char inbound_callback_url[512];
+    char inbound_callback_token[256];
 };
 
 /* Fills s with Notify's defaults for a new live service named name (a
@@ -226,6 +243,7 @@ struct bode_accept {
     /* Microseconds; 0 = queue now. Else the record waits in the scheduled
      * set until then (docs/internals/store.md). */
     int64_t scheduled_for;
+    const char *sender_id; /* email_reply_to_id or sms_sender_id chosen */
 };
 
 enum bode_accept_outcome {
@@ -280,6 +298,10 @@ struct bode_notification {
     int64_t sent_at; /* 0 = not yet */
     int64_t updated_at;
     int64_t scheduled_for; /* 0 = not scheduled */
+    /* Chosen at accept: the SMS sender, or the email reply-to address
+     * (NULL when none), and the id it came from ("" for the default). */
+    char *reply_to_text; /* owned */
+    char sender_id[BODE_UUID_SIZE];
 };
 
 void bode_notification_release(struct bode_notification *n);

@@ -97,6 +97,10 @@ void bode_api_receipt(const struct bode_api_ctx *ctx,
                       const struct bode_request *req,
                       const struct bode_api_params *params,
                       struct bode_response *resp);
+void bode_api_inbound(const struct bode_api_ctx *ctx,
+                      const struct bode_request *req,
+                      const struct bode_api_params *params,
+                      struct bode_response *resp);
 void bode_api_received_texts(const struct bode_api_ctx *ctx,
                              const struct bode_request *req,
                              const struct bode_api_params *params,

@@ -14,6 +14,7 @@
 #include "files.h"
 #include "request.h"
 #include "sanitise.h"
+#include "senders.h"
 #include "tmpl_cache.h"
 
 /* Everything one request builds, freed in one place. */
@@ -33,7 +34,8 @@ struct post_state {
     char from[256];
     const char *to;
     struct bode_sms_info sms_info;
-    struct bode_files files; /* uploads replaced by download links */
+    struct bode_files files;          /* uploads replaced by download links */
+    struct bode_chosen_sender sender; /* reply-to or SMS sender */
 };
 
 static void state_release(struct post_state *s)
@@ -363,6 +365,9 @@ static void store_and_reply(const struct bode_api_ctx *ctx,
     if (!bode_files_store(ctx, svc, s->id, &s->files, resp))
         return;
     a.scheduled_for = s->p.scheduled_for;
+    if (s->p.channel == BODE_CHANNEL_EMAIL && s->sender.text[0])
+        a.reply_to = s->sender.text;
+    a.sender_id = s->sender.id[0] ? s->sender.id : NULL;
     err = bode_store_accept(r, &a, &res);
     if (err || res.outcome != BODE_ACCEPT_STORED)
         bode_files_discard(ctx, svc, &s->files);
@@ -477,7 +482,9 @@ static void post(const struct bode_api_ctx *ctx, const struct bode_request *req,
         bode_api_fail(resp, BODE_API_E_INTERNAL, NULL);
         goto out;
     }
-    if (!render(&s, resp) || !check_recipient_allowed(ctx, &s, resp))
+    if (!render(&s, resp) ||
+        !bode_api_choose_sender(ctx, &s.caller, &s.p, &s.sender, resp) ||
+        !check_recipient_allowed(ctx, &s, resp))
         goto out;
     if (bode_rand_uuid(s.id)) {
         bode_api_fail(resp, BODE_API_E_INTERNAL, NULL);
@@ -487,7 +494,7 @@ static void post(const struct bode_api_ctx *ctx, const struct bode_request *req,
         snprintf(s.from, sizeof(s.from), "%s@%s", svc->email_from,
                  svc->email_domain);
     else
-        snprintf(s.from, sizeof(s.from), "%s", svc->sms_sender);
+        snprintf(s.from, sizeof(s.from), "%.255s", s.sender.text);
     bode_api_base_url(ctx, req, s.base, sizeof(s.base));
     if (is_smoke_test(&s)) {
         /* Notify's smoke-test recipients: a real-looking 201, nothing

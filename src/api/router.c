@@ -37,6 +37,7 @@ static const struct route routes[] = {
     {M(POST), "/v2/notifications/bulk", bode_api_bulk_post},
     {M(GET), "/v2/notifications/bulk/{id}", bode_api_bulk_get},
     {M(POST), "/v2/notifications/bulk/{id}/cancel", bode_api_bulk_cancel},
+    {M(POST), "/notifications/inbound/{provider}", bode_api_inbound},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -123,21 +123,6 @@ int bode_cli_print_json(json_t *j)
     return BODE_EXIT_OK;
 }
 
-static json_t *service_json_base(const struct bode_service *s);
-
-static json_t *service_json(const struct bode_service *s)
-{
-    json_t *o = service_json_base(s);
-
-    if (o)
-        json_object_set_new(o, "file_contact", json_string(s->file_contact));
-    if (o)
-        json_object_set_new(
-            o, "file_delivery",
-            json_string(s->file_attach ? "attachment" : "link"));
-    return o;
-}
-
 static json_t *service_json_base(const struct bode_service *s)
 {
     json_t *perms = json_array();
@@ -162,6 +147,19 @@ static json_t *service_json_base(const struct bode_service *s)
         s->sms_sender, "prefix_sms", s->prefix_sms, "retention_days",
         s->retention_days, "callback_url", s->callback_url,
         "callback_token_set", s->callback_token[0] != '\0');
+}
+
+static json_t *service_json(const struct bode_service *s)
+{
+    json_t *o = service_json_base(s);
+
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "file_contact", json_string(s->file_contact));
+    json_object_set_new(o, "file_delivery",
+                        json_string(s->file_attach ? "attachment" : "link"));
+    bode_cli_service_json_more(o, s);
+    return o;
 }
 
 static int parse_int_opt(const char *name, const char *v, int min, int max,
@@ -309,6 +307,8 @@ static int apply_service_opts(int argc, char **argv, struct bode_service *s,
         case 's':
             ok = set_text(s->sms_sender, sizeof(s->sms_sender), "sms-sender",
                           optarg);
+            /* The service's own sender now stands in for a listed one. */
+            s->sms_sender_id[0] = '\0';
             break;
         case 'P':
             ok = yes_no("prefix-sms", optarg, &s->prefix_sms);
@@ -383,7 +383,12 @@ static const char service_usage[] =
     "usage: bode service create --name NAME [options]\n"
     "       bode service update SERVICE_ID [options]\n"
     "       bode service list [--json]\n"
-    "       bode service show SERVICE_ID [--json]\n\n"
+    "       bode service show SERVICE_ID [--json]\n"
+    "       bode service reply-to|sms-sender add|list|default|remove ...\n"
+    "       bode service callbacks SERVICE_ID [--statuses LIST|--pause|"
+    "--resume]\n"
+    "       bode service inbound-number add|list|remove ...\n"
+    "       bode service inbound-callback SERVICE_ID URL TOKEN|--clear\n\n"
     "options:\n"
     "  --name NAME                 the service's name\n"
     "  --restricted | --live       trial mode (team and guest list only) or "
@@ -489,6 +494,14 @@ int bode_cmd_service(int argc, char **argv)
                        s.restricted ? "trial" : "live", s.name);
         }
         rc = json ? bode_cli_print_json(list) : (json_decref(list), 0);
+    } else if (strcmp(argv[1], "reply-to") == 0 ||
+               strcmp(argv[1], "sms-sender") == 0) {
+        rc = bode_cli_service_senders(&a, argc, argv);
+    } else if (strcmp(argv[1], "callbacks") == 0) {
+        rc = bode_cli_service_callbacks(&a, argc, argv);
+    } else if (strcmp(argv[1], "inbound-number") == 0 ||
+               strcmp(argv[1], "inbound-callback") == 0) {
+        rc = bode_cli_service_inbound(&a, argc, argv);
     } else {
         fprintf(stderr, "bode service: unknown subcommand %s\n", argv[1]);
         rc = BODE_EXIT_USAGE;

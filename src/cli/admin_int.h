@@ -41,6 +41,27 @@ struct json_t *bode_cli_template_json(const struct bode_template_rec *t);
  * code. */
 int bode_cli_print_json(struct json_t *j);
 
+/* `bode service reply-to|sms-sender ...` (argv[1] names which). Returns
+ * an exit code. */
+int bode_cli_service_senders(struct admin *a, int argc, char **argv);
+
+/* `bode service callbacks SID [--statuses LIST|--pause|--resume]`.
+ * Returns an exit code. */
+int bode_cli_service_callbacks(struct admin *a, int argc, char **argv);
+
+/* The statuses a callback_statuses bit set stands for, as a JSON array
+ * (new reference; 0 lists every final status). */
+struct json_t *bode_cli_callback_statuses_json(unsigned bits);
+
+/* `bode service inbound-number|inbound-callback ...` (argv[1] names
+ * which). Returns an exit code. */
+int bode_cli_service_inbound(struct admin *a, int argc, char **argv);
+
+struct bode_service;
+/* Adds the default reply-to and SMS sender ids of s to o (a service's JSON
+ * view; NULL is ignored). */
+void bode_cli_service_json_more(struct json_t *o, const struct bode_service *s);
+
 /* `bode template create|import|list|show`. */
 int bode_cmd_template_admin(int argc, char **argv);
 

@@ -639,6 +639,74 @@ out:
     return err;
 }
 
+/* A JSON string member into out; false when absent, not a string, holding
+ * a NUL or too long. */
+static bool json_field(json_t *o, const char *name, char *out, size_t size,
+                       size_t *len)
+{
+    json_t *v = json_object_get(o, name);
+    size_t n;
+
+    if (!json_is_string(v))
+        return false;
+    n = json_string_length(v);
+    if (n >= size || memchr(json_string_value(v), '\0', n))
+        return false;
+    memcpy(out, json_string_value(v), n + 1);
+    if (len)
+        *len = n;
+    return true;
+}
+
+/* A generic gateway's incoming text: {"from", "to", "message",
+ * "reference"?} with the receipts' shared secret. */
+static enum bode_err http_inbound(struct bode_provider *p,
+                                  const struct bode_receipt_request *req,
+                                  struct bode_inbound *out)
+{
+    struct http *h = (struct http *)p;
+    const char *given = NULL;
+    json_t *root = NULL;
+    json_t *msg;
+    enum bode_err err = BODE_ERR_INVALID;
+
+    memset(out, 0, sizeof(*out));
+    if (h->secret && req->header)
+        given =
+            req->header(req->ctx, h->secret_header ? h->secret_header
+                                                   : DEFAULT_RECEIPT_HEADER);
+    if (!h->secret || !given || strlen(given) != strlen(h->secret) ||
+        !bode_sig_equal(given, h->secret, strlen(h->secret)))
+        return BODE_ERR_AUTH;
+    err = prov_json_load(req->body, req->body_len, &root);
+    if (err)
+        return err;
+    err = BODE_ERR_INVALID;
+    msg = json_object_get(root, "message");
+    if (!json_is_object(root) ||
+        !json_field(root, "from", out->from, sizeof(out->from), NULL) ||
+        !json_field(root, "to", out->to, sizeof(out->to), NULL) ||
+        !out->from[0] || !out->to[0] || !json_is_string(msg))
+        goto out;
+    if (json_object_get(root, "reference") &&
+        !json_field(root, "reference", out->reference, sizeof(out->reference),
+                    NULL))
+        goto out;
+    if (json_string_length(msg) >= sizeof(out->content)) {
+        err = BODE_ERR_TOO_BIG;
+        goto out;
+    }
+    if (!json_field(root, "message", out->content, sizeof(out->content),
+                    &out->content_len))
+        goto out;
+    err = BODE_OK;
+out:
+    if (err)
+        memset(out, 0, sizeof(*out));
+    json_decref(root);
+    return err;
+}
+
 const struct bode_provider_ops prov_http_ops = {
     .name = "http",
     .channels = 1u << BODE_CHANNEL_EMAIL | 1u << BODE_CHANNEL_SMS,
@@ -649,4 +717,5 @@ const struct bode_provider_ops prov_http_ops = {
     .finish = http_finish,
     .release = prov_release,
     .receipt = http_receipt,
+    .inbound = http_inbound,
 };

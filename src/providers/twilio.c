@@ -465,6 +465,75 @@ out:
     return err;
 }
 
+/* Copies a form field into out; false when it does not fit. */
+static bool copy_field(char *out, size_t size, const char *v)
+{
+    if (strlen(v) >= size)
+        return false;
+    memcpy(out, v, strlen(v) + 1);
+    return true;
+}
+
+/* Twilio's incoming-message webhook: the same form encoding and signature
+ * as status callbacks, with From, To, Body and MessageSid. */
+static enum bode_err twilio_inbound(struct bode_provider *p,
+                                    const struct bode_receipt_request *req,
+                                    struct bode_inbound *out)
+{
+    struct twilio *t = (struct twilio *)p;
+    struct prov_form form;
+    struct prov_form sorted;
+    const char *sig =
+        req->header ? req->header(req->ctx, "X-Twilio-Signature") : NULL;
+    const char *from;
+    const char *to;
+    const char *body;
+    const char *sid;
+    const char *account;
+    enum bode_err err;
+
+    memset(out, 0, sizeof(*out));
+    if (!sig || !req->url)
+        return BODE_ERR_AUTH;
+    err = prov_form_parse(req->body ? req->body : "", req->body_len, &form);
+    if (err)
+        return err == BODE_ERR_NOMEM ? err : BODE_ERR_AUTH;
+    sorted = form;
+    qsort(sorted.pairs, sorted.n, sizeof(sorted.pairs[0]), pair_cmp);
+    err = check_signature(t, req->url, &sorted, sig);
+    if (err)
+        goto out;
+    account = prov_form_get(&form, "AccountSid");
+    if (account && strcmp(account, t->account_sid) != 0) {
+        err = BODE_ERR_AUTH;
+        goto out;
+    }
+    from = prov_form_get(&form, "From");
+    to = prov_form_get(&form, "To");
+    body = prov_form_get(&form, "Body");
+    sid = prov_form_get(&form, "MessageSid");
+    if (!sid)
+        sid = prov_form_get(&form, "SmsSid");
+    if (!from || !to || !body || !*from || !*to ||
+        !copy_field(out->from, sizeof(out->from), from) ||
+        !copy_field(out->to, sizeof(out->to), to) ||
+        (sid && !copy_field(out->reference, sizeof(out->reference), sid))) {
+        err = BODE_ERR_INVALID;
+        goto out;
+    }
+    out->content_len = strlen(body);
+    if (out->content_len >= sizeof(out->content)) {
+        err = BODE_ERR_TOO_BIG;
+        goto out;
+    }
+    memcpy(out->content, body, out->content_len + 1);
+out:
+    if (err)
+        memset(out, 0, sizeof(*out));
+    prov_form_release(&form);
+    return err;
+}
+
 const struct bode_provider_ops prov_twilio_ops = {
     .name = "twilio",
     .channels = 1u << BODE_CHANNEL_SMS,
@@ -475,4 +544,5 @@ const struct bode_provider_ops prov_twilio_ops = {
     .finish = twilio_finish,
     .release = prov_release,
     .receipt = twilio_receipt,
+    .inbound = twilio_inbound,
 };

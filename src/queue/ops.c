@@ -658,6 +658,13 @@ static enum bode_err janitor_service(struct bode_redis *r, const char *sid,
         bode_key_callbacks(key, sid);
         err = janitor_stream(r, key, cutoff, max_batches, &res->stream_entries);
     }
+    if (!err) {
+        /* Received texts: their listing index, as for notifications. */
+        bode_key_received_index(key, sid);
+        bode_key_received_prefix(records, sid);
+        err = janitor_set(r, key, records, cutoff, true, max_batches,
+                          &res->index_entries);
+    }
     return err;
 }
 

@@ -121,6 +121,7 @@ static bool parse_entry(const char *stream, const redisReply *el,
                     sizeof(e->notification_id));
     bode_reply_copy(fields, "status", e->status, sizeof(e->status));
     e->attempt = (int)bode_reply_int(fields, "a", 0);
+    e->probe = bode_reply_int(fields, "probe", 0) == 1;
     return e->entry_id[0] != '\0';
 }
 
@@ -670,10 +671,12 @@ enum bode_err bode_queue_callback_retry(struct bode_redis *r,
 }
 
 enum bode_err bode_queue_callback_promote(struct bode_redis *r, const char *sid,
-                                          int64_t now, long max, size_t *moved)
+                                          int64_t now, long max,
+                                          int64_t probe_us, size_t *moved)
 {
     char retry[BODE_KEY_SIZE];
     char stream[BODE_KEY_SIZE];
+    char svc[BODE_KEY_SIZE];
     struct bode_cmd c;
     redisReply *reply;
     enum bode_err err;
@@ -681,12 +684,15 @@ enum bode_err bode_queue_callback_promote(struct bode_redis *r, const char *sid,
     *moved = 0;
     bode_key_callback_retry(retry, sid);
     bode_key_callbacks(stream, sid);
+    bode_key_service(svc, sid);
     bode_cmd_init(&c);
     bode_cmd_add(&c, retry);
     bode_cmd_add(&c, stream);
+    bode_cmd_add(&c, svc);
     bode_cmd_addi(&c, now);
     bode_cmd_addi(&c, max);
-    reply = bode_script_run(r, BODE_SCRIPT_PROMOTE_CALLBACKS, 2, &c, &err);
+    bode_cmd_addi(&c, probe_us);
+    reply = bode_script_run(r, BODE_SCRIPT_PROMOTE_CALLBACKS, 3, &c, &err);
     if (!reply)
         return err;
     if (reply->type == REDIS_REPLY_INTEGER)
@@ -750,5 +756,76 @@ enum bode_err bode_queue_timeout(struct bode_redis *r, const char *sid,
         freeReplyObject(st);
     }
     freeReplyObject(ids);
+    return err;
+}
+
+enum bode_err bode_queue_callback_health(struct bode_redis *r, const char *sid,
+                                         enum bode_callback_health op,
+                                         int64_t now, int pause_after,
+                                         long *failures, bool *paused)
+{
+    static const char *const ops[] = {"fail", "ok", "pause", "resume"};
+    char svc[BODE_KEY_SIZE];
+    char retry[BODE_KEY_SIZE];
+    struct bode_cmd c;
+    redisReply *reply;
+    enum bode_err err = BODE_OK;
+
+    *failures = 0;
+    *paused = false;
+    bode_key_service(svc, sid);
+    bode_key_callback_retry(retry, sid);
+    bode_cmd_init(&c);
+    bode_cmd_add(&c, svc);
+    bode_cmd_add(&c, retry);
+    bode_cmd_add(&c, ops[op]);
+    bode_cmd_addi(&c, now);
+    bode_cmd_addi(&c, pause_after);
+    bode_cmd_addi(&c, BODE_QUEUE_CALLBACK_PARKED);
+    reply = bode_script_run(r, BODE_SCRIPT_CALLBACK_HEALTH, 2, &c, &err);
+    if (!reply)
+        return err;
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+        reply->element[0]->type == REDIS_REPLY_INTEGER &&
+        reply->element[1]->type == REDIS_REPLY_INTEGER) {
+        *failures = (long)reply->element[0]->integer;
+        *paused = reply->element[1]->integer == 1;
+    } else {
+        err = BODE_ERR_REDIS;
+    }
+    freeReplyObject(reply);
+    return err;
+}
+
+static enum bode_err zcount(struct bode_redis *r, const char *key,
+                            const char *min, const char *max, long long *out)
+{
+    redisReply *reply;
+    enum bode_err err;
+
+    *out = 0;
+    reply = bode_cmd_words(r, true, &err, "ZCOUNT", key, min, max, NULL);
+    if (!reply)
+        return err;
+    if (reply->type == REDIS_REPLY_INTEGER)
+        *out = reply->integer;
+    freeReplyObject(reply);
+    return BODE_OK;
+}
+
+enum bode_err bode_queue_callback_backlog(struct bode_redis *r, const char *sid,
+                                          long long *parked, long long *waiting)
+{
+    char retry[BODE_KEY_SIZE];
+    char bound[32];
+    enum bode_err err;
+
+    bode_key_callback_retry(retry, sid);
+    snprintf(bound, sizeof(bound), "%lld", BODE_QUEUE_CALLBACK_PARKED);
+    err = zcount(r, retry, bound, "+inf", parked);
+    if (!err) {
+        snprintf(bound, sizeof(bound), "(%lld", BODE_QUEUE_CALLBACK_PARKED);
+        err = zcount(r, retry, "-inf", bound, waiting);
+    }
     return err;
 }

@@ -26,6 +26,9 @@ extern const char bode_lua_job_commit[];
 extern const char bode_lua_job_cancel[];
 extern const char bode_lua_job_counts[];
 extern const char bode_lua_promote_scheduled[];
+extern const char bode_lua_sender[];
+extern const char bode_lua_callback_health[];
+extern const char bode_lua_inbound_put[];
 
 void bode_cmd_init(struct bode_cmd *c)
 {
@@ -156,6 +159,9 @@ static void hash_scripts(void)
     scripts[BODE_SCRIPT_JOB_CANCEL].text = bode_lua_job_cancel;
     scripts[BODE_SCRIPT_JOB_COUNTS].text = bode_lua_job_counts;
     scripts[BODE_SCRIPT_PROMOTE_SCHEDULED].text = bode_lua_promote_scheduled;
+    scripts[BODE_SCRIPT_SENDER].text = bode_lua_sender;
+    scripts[BODE_SCRIPT_CALLBACK_HEALTH].text = bode_lua_callback_health;
+    scripts[BODE_SCRIPT_INBOUND_PUT].text = bode_lua_inbound_put;
     for (i = 0; i < BODE_SCRIPT__COUNT; i++)
         bode_sha1_hex(scripts[i].text, strlen(scripts[i].text), scripts[i].sha);
 }

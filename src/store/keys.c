@@ -168,3 +168,40 @@ void bode_key_index_prefix(char *out, const char *sid)
 {
     snprintf(out, BODE_KEY_SIZE, PREFIX "idx:", sid);
 }
+
+void bode_key_senders(char *out, const char *sid, const char *kind)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "senders:%s", sid, kind);
+}
+
+void bode_key_inbound_number(char *out, const char *number)
+{
+    snprintf(out, BODE_KEY_SIZE, "bode:inbound:%.40s", number);
+}
+
+void bode_key_inbound_numbers(char *out, const char *sid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "inbound_numbers", sid);
+}
+
+void bode_key_received(char *out, const char *sid, const char *id)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "in:%s", sid, id);
+}
+
+void bode_key_received_prefix(char *out, const char *sid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "in:", sid);
+}
+
+void bode_key_received_index(char *out, const char *sid)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "inidx", sid);
+}
+
+void bode_key_received_ref(char *out, const char *sid, const char *provider,
+                           const char *ref)
+{
+    snprintf(out, BODE_KEY_SIZE, PREFIX "inref:%.16s:%.60s", sid, provider,
+             ref);
+}

@@ -71,6 +71,7 @@ static void add_record_fields(struct bode_cmd *c, const struct bode_accept *a)
     bode_cmd_fieldi(c, "retention_days", a->retention_days);
     if (a->scheduled_for)
         bode_cmd_fieldi(c, "scheduled_for", a->scheduled_for);
+    bode_cmd_field(c, "sender_id", a->sender_id);
 }
 
 enum bode_err bode_store_accept(struct bode_redis *r,
@@ -182,6 +183,7 @@ void bode_notification_release(struct bode_notification *n)
     bode_free(n->personalisation);
     bode_free(n->one_click_unsubscribe_url);
     bode_free(n->provider);
+    bode_free(n->reply_to_text);
     memset(n, 0, sizeof(*n));
 }
 
@@ -226,6 +228,10 @@ enum bode_err bode_store__fill_notification(const redisReply *h,
     out->one_click_unsubscribe_url =
         bode_reply_dup(h, "one_click_unsubscribe_url", &err);
     out->provider = bode_reply_dup(h, "provider", &err);
+    /* "from" is the SMS sender; an email's from address is the service's. */
+    out->reply_to_text = bode_reply_dup(
+        h, out->channel == BODE_CHANNEL_SMS ? "from" : "reply_to", &err);
+    bode_reply_copy(h, "sender_id", out->sender_id, sizeof(out->sender_id));
     if (!err && (!out->to || !out->body))
         err = BODE_ERR_INVALID;
     if (err)

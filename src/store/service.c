@@ -46,11 +46,20 @@ enum bode_err bode_store_service_put(struct bode_redis *r,
     char key[BODE_KEY_SIZE];
     char set[BODE_KEY_SIZE];
     char sealed[SEALED_SIZE] = "";
+    char sealed_in[SEALED_SIZE] = "";
     char ad[128];
     struct bode_cmd c;
     redisReply *reply;
     enum bode_err err;
 
+    if (s->inbound_callback_token[0]) {
+        bind_ad(ad, sizeof(ad), s->id, "inbound_callback_token");
+        err = bode_secretbox_seal(box, s->inbound_callback_token,
+                                  strlen(s->inbound_callback_token), ad,
+                                  strlen(ad), sealed_in, sizeof(sealed_in));
+        if (err)
+            return err;
+    }
     if (s->callback_token[0]) {
         bind_ad(ad, sizeof(ad), s->id, "callback_token");
         err = bode_secretbox_seal(box, s->callback_token,
@@ -85,6 +94,12 @@ enum bode_err bode_store_service_put(struct bode_redis *r,
     bode_cmd_fieldi(&c, "created_at", s->created_at);
     bode_cmd_field(&c, "file_contact", s->file_contact);
     bode_cmd_fieldi(&c, "file_attach", s->file_attach);
+    bode_cmd_field(&c, "reply_to_id", s->reply_to_id);
+    bode_cmd_field(&c, "reply_to", s->reply_to);
+    bode_cmd_field(&c, "sms_sender_id", s->sms_sender_id);
+    bode_cmd_fieldi(&c, "callback_statuses", s->callback_statuses);
+    bode_cmd_field(&c, "inbound_callback_url", s->inbound_callback_url);
+    bode_cmd_field(&c, "inbound_callback_token", sealed_in);
     reply = bode_cmd_run(r, &c, true, &err);
     if (!reply)
         return err;
@@ -147,6 +162,16 @@ enum bode_err bode_store_service_get(struct bode_redis *r,
     bode_reply_copy(reply, "file_contact", out->file_contact,
                     sizeof(out->file_contact));
     out->file_attach = bode_reply_int(reply, "file_attach", 0) != 0;
+    bode_reply_copy(reply, "reply_to_id", out->reply_to_id,
+                    sizeof(out->reply_to_id));
+    bode_reply_copy(reply, "reply_to", out->reply_to, sizeof(out->reply_to));
+    bode_reply_copy(reply, "sms_sender_id", out->sms_sender_id,
+                    sizeof(out->sms_sender_id));
+    out->callback_statuses =
+        (unsigned)bode_reply_int(reply, "callback_statuses", 0);
+    out->callback_paused_at = bode_reply_int(reply, "callback_paused_at", 0);
+    out->callback_failures =
+        (long)bode_reply_int(reply, "callback_failures", 0);
     bode_reply_copy(reply, "callback_token", sealed, sizeof(sealed));
     if (sealed[0]) {
         bind_ad(ad, sizeof(ad), out->id, "callback_token");
@@ -156,6 +181,19 @@ enum bode_err bode_store_service_get(struct bode_redis *r,
         if (err)
             goto out;
         out->callback_token[len] = '\0';
+    }
+    bode_reply_copy(reply, "inbound_callback_url", out->inbound_callback_url,
+                    sizeof(out->inbound_callback_url));
+    bode_reply_copy(reply, "inbound_callback_token", sealed, sizeof(sealed));
+    if (sealed[0]) {
+        bind_ad(ad, sizeof(ad), out->id, "inbound_callback_token");
+        err =
+            bode_secretbox_open(box, sealed, strlen(sealed), ad, strlen(ad),
+                                out->inbound_callback_token,
+                                sizeof(out->inbound_callback_token) - 1, &len);
+        if (err)
+            goto out;
+        out->inbound_callback_token[len] = '\0';
     }
 out:
     freeReplyObject(reply);

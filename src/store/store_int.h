@@ -59,6 +59,17 @@ void bode_key_job_ids(char *out, const char *sid, const char *jid);
 /* Prefixes to which a job id or a key type is appended (for scripts). */
 void bode_key_job_prefix(char *out, const char *sid);
 void bode_key_index_prefix(char *out, const char *sid);
+/* A service's reply-to addresses or SMS senders (kind "reply_to"/"sms"). */
+void bode_key_senders(char *out, const char *sid, const char *kind);
+/* Inbound SMS: number -> service (global, like bode_key_ref), a service's
+ * numbers, its received texts, their index and provider references. */
+void bode_key_inbound_number(char *out, const char *number);
+void bode_key_inbound_numbers(char *out, const char *sid);
+void bode_key_received(char *out, const char *sid, const char *id);
+void bode_key_received_prefix(char *out, const char *sid);
+void bode_key_received_index(char *out, const char *sid);
+void bode_key_received_ref(char *out, const char *sid, const char *provider,
+                           const char *ref);
 
 /* ---- command building ---- */
 
@@ -119,6 +130,9 @@ enum bode_script {
     BODE_SCRIPT_JOB_CANCEL,
     BODE_SCRIPT_JOB_COUNTS,
     BODE_SCRIPT_PROMOTE_SCHEDULED,
+    BODE_SCRIPT_SENDER,
+    BODE_SCRIPT_CALLBACK_HEALTH,
+    BODE_SCRIPT_INBOUND_PUT,
     BODE_SCRIPT__COUNT
 };
 

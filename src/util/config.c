@@ -106,6 +106,12 @@ static const struct setting settings[] = {
     INT("BODE_CALLBACK_RETRY_S", callback_retry_s, 1, 86400,
         "Seconds between attempts of a failed delivery-status callback "
         "(5 attempts in all, as Notify)"),
+    INT("BODE_CALLBACK_PAUSE_AFTER", callback_pause_after, 0, 1000000,
+        "Failed callback attempts in a row after which a service's callback "
+        "endpoint is paused (its callbacks kept, not sent); 0 never pauses"),
+    INT("BODE_CALLBACK_PROBE_S", callback_probe_s, 1, 86400,
+        "Seconds between probes of a paused callback endpoint: one kept "
+        "callback is tried, and success resumes the rest"),
     STR("BODE_EMAIL_PROVIDERS", email_providers,
         "Email providers in failover order: sandbox, smtp, ses, http"),
     STR("BODE_SMS_PROVIDERS", sms_providers,
@@ -161,6 +167,8 @@ void bode_config_defaults(struct bode_config *cfg)
     cfg->retry_base_s = 300;
     cfg->retry_window_s = 4 * 3600;
     cfg->callback_retry_s = 300;
+    cfg->callback_pause_after = 20;
+    cfg->callback_probe_s = 300;
     memcpy(cfg->email_providers, "sandbox", sizeof("sandbox"));
     memcpy(cfg->sms_providers, "sandbox", sizeof("sandbox"));
     memcpy(cfg->default_region, "GB", sizeof("GB"));

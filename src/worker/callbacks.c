@@ -1,6 +1,8 @@
 /* Delivery-status callbacks: Notify's payload POSTed to the service's URL
  * with its bearer token, retried every 5 minutes up to 5 times on network
- * errors, 5xx and 429. Must never hold up deliveries. */
+ * errors, 5xx and 429; only for the statuses the service asked for; kept
+ * (parked) while its endpoint is paused after failing too often. Must
+ * never hold up deliveries. */
 #include "callbacks.h"
 
 #include <curl/curl.h>
@@ -10,6 +12,7 @@
 
 #include "bode/alloc.h"
 #include "bode/buf.h"
+#include "bode/inbound.h"
 #include "bode/jwt.h"
 #include "bode/log.h"
 #include "bode/queue.h"
@@ -28,6 +31,7 @@ struct call {
     struct curl_slist *headers;
     char *body;
     struct bode_queue_entry entry;
+    bool endpoint_unwell; /* failures counted or paused when read */
 };
 
 struct bode_callbacks {
@@ -143,15 +147,59 @@ void bode_callbacks_set_metrics(struct bode_callbacks *c,
         c->metrics = m;
 }
 
+/* Keeps the callback for later without spending an attempt: its endpoint
+ * is paused, and a probe or an operator resumes it. */
+static void park(struct bode_callbacks *c, const struct bode_queue_entry *e)
+{
+    const char *result = "parked";
+
+    bode_metrics_add(c->metrics, &bode_wm_callbacks, &result, 1);
+    bode_queue_callback_retry(c->r, e, e->service_id, e->attempt,
+                              BODE_QUEUE_CALLBACK_PARKED);
+}
+
+/* Counts the outcome towards the endpoint's health. True when the
+ * endpoint is paused now, so a failed callback is parked, not spent. */
+static bool record_health(struct bode_callbacks *c, struct call *k, bool ok,
+                          int64_t now)
+{
+    long failures = 0;
+    bool paused = false;
+
+    if (ok && !k->endpoint_unwell)
+        return false; /* nothing to clear: spare Redis a write */
+    if (bode_queue_callback_health(c->r, k->entry.service_id,
+                                   ok ? BODE_CALLBACK_OK : BODE_CALLBACK_FAILED,
+                                   now, c->cfg->callback_pause_after, &failures,
+                                   &paused) != BODE_OK)
+        return false;
+    if (ok && k->endpoint_unwell)
+        bode_log(BODE_LOG_INFO, "callback endpoint healthy again",
+                 BODE_LOG_S("service_id", k->entry.service_id));
+    else if (!ok && paused && failures == c->cfg->callback_pause_after)
+        bode_log(BODE_LOG_WARN, "callback endpoint paused",
+                 BODE_LOG_S("service_id", k->entry.service_id),
+                 BODE_LOG_I("failures", failures));
+    return paused;
+}
+
 static void finish(struct bode_callbacks *c, struct call *k, bool retryable,
                    const char *detail)
 {
     int64_t now = bode_now_us();
+    bool ok = strcmp(detail, "ok") == 0;
+    bool paused = record_health(c, k, ok, now);
     bool again = retryable && k->entry.attempt + 1 < MAX_ATTEMPTS;
-    const char *result = strcmp(detail, "ok") == 0 ? "sent"
-                         : again                   ? "retry"
-                                                   : "failed";
+    const char *result = ok ? "sent" : again ? "retry" : "failed";
 
+    if (!ok && paused) {
+        /* A paused endpoint drops nothing: the callback waits. */
+        park(c, &k->entry);
+        bode_log(BODE_LOG_WARN, "callback kept for a paused endpoint",
+                 BODE_LOG_S("notification_id", k->entry.notification_id),
+                 BODE_LOG_S("detail", detail));
+        return;
+    }
     bode_metrics_add(c->metrics, &bode_wm_callbacks, &result, 1);
     if (again) {
         bode_queue_callback_retry(
@@ -173,6 +221,43 @@ static void finish(struct bode_callbacks *c, struct call *k, bool retryable,
     }
 }
 
+/* Notify's inbound SMS callback body for received text id of service sid
+ * (a new string in *out; NULL without memory). */
+static enum bode_err inbound_payload(struct bode_callbacks *c, const char *sid,
+                                     const char *id, char **out)
+{
+    struct bode_received_text t;
+    char when[BODE_TIME_SIZE];
+    json_t *o;
+    enum bode_err err;
+
+    *out = NULL;
+    err = bode_store_received_get(c->r, c->box, sid, id, &t);
+    if (err)
+        return err;
+    bode_time_format(t.created_at, when);
+    o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", t.id, "source_number",
+                  t.user_number, "destination_number", t.notify_number,
+                  "message", t.content, "date_received", when);
+    *out = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    bode_received_text_release(&t);
+    return BODE_OK;
+}
+
+/* The service's delivery preferences: no preference means every final
+ * status, as Notify. */
+static bool wanted(const struct bode_service *svc, const char *status)
+{
+    enum bode_status st;
+
+    if (bode_status_parse(status, &st))
+        return false;
+    if (!svc->callback_statuses)
+        return bode_status_is_final(st);
+    return (svc->callback_statuses & (1u << st)) != 0;
+}
+
 /* Builds the request for entry e into k (not yet on the multi handle).
  * False when the entry needs no call (it is acknowledged) or cannot be
  * made now (it is scheduled again). */
@@ -184,8 +269,12 @@ static bool prepare(struct bode_callbacks *c, struct call *k,
     unsigned char mac[BODE_JWT_SIG_LEN];
     char header[600];
     char hex[2 * BODE_JWT_SIG_LEN + 1];
+    bool inbound = strcmp(e->status, "inbound") == 0;
+    const char *url = "";
+    const char *token = "";
     bool ok = false;
     size_t i;
+    enum bode_err err;
 
     memset(k, 0, sizeof(*k));
     k->entry = *e;
@@ -195,33 +284,62 @@ static bool prepare(struct bode_callbacks *c, struct call *k,
         bode_queue_ack(c->r, e);
         return false;
     }
-    if (!svc.callback_url[0] ||
-        bode_store_notification_get(c->r, k->entry.service_id,
-                                    e->notification_id, &n)) {
+    url = svc.callback_url;
+    token = svc.callback_token;
+    if (inbound) {
+        url = svc.inbound_callback_url;
+        token = svc.inbound_callback_token;
+    }
+    if (!url[0] || (!inbound && !wanted(&svc, e->status))) {
         bode_queue_ack(c->r, e);
         goto out;
     }
-    k->body = bode_callback_payload(&n, e->status);
-    bode_notification_release(&n);
+    if (svc.callback_paused_at && !e->probe) {
+        park(c, &k->entry);
+        goto out;
+    }
+    if (inbound) {
+        err = inbound_payload(c, k->entry.service_id, e->notification_id,
+                              &k->body);
+    } else {
+        err = bode_store_notification_get(c->r, k->entry.service_id,
+                                          e->notification_id, &n);
+        if (!err) {
+            k->body = bode_callback_payload(&n, e->status);
+            bode_notification_release(&n);
+        }
+    }
+    if (err == BODE_ERR_NOT_FOUND || err == BODE_ERR_INVALID) {
+        bode_queue_ack(c->r, e); /* gone with its retention */
+        goto out;
+    }
+    if (err) {
+        /* Our side failed (Redis, memory), not the endpoint: try again
+         * later without counting it against the endpoint or the attempt. */
+        bode_queue_callback_retry(
+            c->r, e, k->entry.service_id, e->attempt,
+            bode_now_us() + (int64_t)c->cfg->callback_retry_s * 1000000);
+        goto out;
+    }
+    k->endpoint_unwell = svc.callback_paused_at || svc.callback_failures;
     k->easy = k->body ? curl_easy_init() : NULL;
     if (!k->easy) {
         finish(c, k, true, "out of memory");
         goto out;
     }
-    snprintf(header, sizeof(header), "Authorization: Bearer %s",
-             svc.callback_token);
+    snprintf(header, sizeof(header), "Authorization: Bearer %s", token);
     k->headers = curl_slist_append(NULL, "Content-Type: application/json");
     k->headers = curl_slist_append(k->headers, header);
     /* Bode's addition: an HMAC of the body with the service's token, so a
      * receiver can check nothing changed it on the way. */
-    if (bode_jwt_hmac_sha256(svc.callback_token, strlen(svc.callback_token),
-                             k->body, strlen(k->body), mac) == BODE_OK) {
+    if (bode_jwt_hmac_sha256(token, strlen(token), k->body, strlen(k->body),
+                             mac) == BODE_OK) {
         for (i = 0; i < sizeof(mac); i++)
             snprintf(hex + 2 * i, 3, "%02x", mac[i]);
         snprintf(header, sizeof(header), "X-Bode-Signature: sha256=%s", hex);
         k->headers = curl_slist_append(k->headers, header);
     }
-    curl_easy_setopt(k->easy, CURLOPT_URL, svc.callback_url);
+    curl_easy_setopt(k->easy, CURLOPT_URL, url);
     curl_easy_setopt(k->easy, CURLOPT_POST, 1L);
     curl_easy_setopt(k->easy, CURLOPT_POSTFIELDS, k->body);
     curl_easy_setopt(k->easy, CURLOPT_HTTPHEADER, k->headers);
@@ -324,7 +442,9 @@ void bode_callbacks_step(struct bode_callbacks *c, int64_t now, bool draining)
     if (!draining && now - c->promoted > 1000000) {
         c->promoted = now;
         for (i = 0; i < c->n_services; i++)
-            bode_queue_callback_promote(c->r, c->services[i], now, 100, &moved);
+            bode_queue_callback_promote(
+                c->r, c->services[i], now, 100,
+                (int64_t)c->cfg->callback_probe_s * 1000000, &moved);
     }
     if (!draining && c->in_flight < MAX_IN_FLIGHT && c->n_streams) {
         if (bode_queue_read(c->r, c->streams, c->n_streams, c->consumer,

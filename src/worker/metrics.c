@@ -55,7 +55,8 @@ const struct bode_metric_desc bode_wm_breaker = {
 const struct bode_metric_desc bode_wm_callbacks = {
     "bode_worker_callbacks_total",
     "Delivery-status callbacks by result: sent, retry (failed, will be "
-    "tried again) or failed (given up).",
+    "tried again), failed (given up) or parked (kept while the service's "
+    "endpoint is paused).",
     BODE_METRIC_COUNTER,
     1,
     {"result"},

@@ -561,10 +561,14 @@ static bool start_provider(struct bode_worker *w, struct job *j, int from)
         m.one_click_unsubscribe_url = j->rec.one_click_unsubscribe_url;
         m.attachments = j->att.n ? j->att.items : NULL;
         m.n_attachments = j->att.n;
+        /* Chosen at accept (email_reply_to_id or the default then). */
+        m.reply_to = j->rec.reply_to_text;
     } else {
         m.to = j->rec.to;
         m.sms_text = bode_buf_str(&j->sms);
-        m.sms_sender = j->svc.sms_sender;
+        m.sms_sender = j->rec.reply_to_text && *j->rec.reply_to_text
+                           ? j->rec.reply_to_text
+                           : j->svc.sms_sender;
     }
     for (i = from; i < (int)w->n_providers[ch]; i++) {
         struct provider_slot *slot = &w->providers[ch][i];

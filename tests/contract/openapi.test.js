@@ -707,6 +707,35 @@ test('scheduled sends and bulk jobs: 200, 201, 400, 404', async () => {
     live.apiClient.post(`${bulk}/${id}/cancel`, {}))), 'BadRequestError');
 });
 
+test('POST /notifications/inbound/{provider}: 200, 400, 403, 404',
+  async () => {
+    const p = '/notifications/inbound/{provider}';
+    assert.equal(check(p, 'post', await raw('POST',
+      '/notifications/inbound/sandbox', { body: {} })).status, 404);
+    const base = await startReceiptApi();
+    const secret = { 'X-Bode-Receipt-Secret': RECEIPT_SECRET };
+    require('node:child_process').execFileSync(env.BODE_BIN, ['service',
+      'inbound-number', 'add', env.SERVICE_ID, '+447700900555'], { env });
+    const ok = check(p, 'post', await raw('POST', '/notifications/inbound/http',
+      { base, headers: secret, body: { from: '07700900123',
+        to: '447700900555', message: 'Yes please', reference: 'oa-1' } }));
+    assert.equal(ok.body.result, 'success');
+    // With a text to list, the list is checked item by item too.
+    const page = check('/v2/received-text-messages', 'get',
+      await client(live.getReceivedTexts()));
+    assert.ok(page.body.received_text_messages.some((t) => t.id === ok.body.id));
+    const none = check(p, 'post', await raw('POST',
+      '/notifications/inbound/http', { base, headers: secret,
+        body: { from: '07700900123', to: '447700900556', message: 'x' } }));
+    assert.deepEqual(none.body, { result: 'success' });
+    errorOf(check(p, 'post', await raw('POST', '/notifications/inbound/http',
+      { base, body: { from: '1', to: '2', message: 'x' } })), 'AuthError');
+    errorOf(check(p, 'post', await raw('POST', '/notifications/inbound/http',
+      { base, headers: secret, body: { from: '07700900123' } })),
+    'BadRequestError', 'Inbound text not understood');
+    receiptApi.kill('SIGTERM');
+  });
+
 test('every operation in the spec was checked against a real response',
   () => {
     const missing = [];
