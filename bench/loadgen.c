@@ -228,7 +228,7 @@ int main(int argc, char **argv)
     char body[8192];
     char auth[1200];
     const char *auth_p = NULL;
-    long gen = 0, sent = 0, done = 0, ok = 0;
+    long gen = 0, sent = 0, done = 0, ok = 0, polled_done = 0;
     double start, end, next_due, last_mint = 0;
     CURLM *m;
     int i, running;
@@ -334,10 +334,14 @@ int main(int argc, char **argv)
         } else if (o.rate > 0) {
             timeout_ms = 0;
         }
-        if (first) {
+        /* Slots freed above are refilled only at the top of the loop:
+         * waiting here first would leave them idle for up to 100 ms
+         * whenever every request in flight had just finished. */
+        if (first || done > polled_done) {
             first = false;
             timeout_ms = 0;
         }
+        polled_done = done;
         curl_multi_poll(m, NULL, 0, timeout_ms, NULL);
     }
     end = now_s();
