@@ -184,7 +184,10 @@ static void job_release(struct bode_worker *w, struct job *j)
     bode_buf_release(&j->html);
     bode_buf_release(&j->text);
     bode_buf_release(&j->sms);
-    bode_attach_release(&j->att);
+    if (j->att) {
+        bode_attach_release(j->att);
+        bode_free(j->att);
+    }
     bode_notification_release(&j->rec);
     memset(j, 0, sizeof(*j));
 }
@@ -420,7 +423,7 @@ static void transition(struct bode_worker *w, struct job *j,
     p->t.provider = provider ? p->provider : NULL;
     p->t.provider_ref = ref ? p->ref : NULL;
     p->t.retention_days = j->svc.retention_days;
-    p->t.callback = j->svc.callback_url[0] != '\0';
+    p->t.callback = j->svc.has_callback;
     p->t.detail = p->detail;
     p->t.now = bode_now_us();
 }
@@ -559,8 +562,8 @@ static bool start_provider(struct bode_worker *w, struct job *j, int from)
         m.html = bode_buf_str(&j->html);
         m.text = bode_buf_str(&j->text);
         m.one_click_unsubscribe_url = j->rec.one_click_unsubscribe_url;
-        m.attachments = j->att.n ? j->att.items : NULL;
-        m.n_attachments = j->att.n;
+        m.attachments = j->att && j->att->n ? j->att->items : NULL;
+        m.n_attachments = j->att ? j->att->n : 0;
         /* Chosen at accept (email_reply_to_id or the default then). */
         m.reply_to = j->rec.reply_to_text;
     } else {
@@ -692,6 +695,23 @@ static const char *prepare(struct bode_worker *w, struct job *j, int64_t now)
     return why;
 }
 
+static void job_service_copy(struct job_service *js,
+                             const struct bode_service *s)
+{
+    memcpy(js->name, s->name, sizeof(js->name));
+    memcpy(js->email_from, s->email_from, sizeof(js->email_from));
+    memcpy(js->email_domain, s->email_domain, sizeof(js->email_domain));
+    memcpy(js->sms_sender, s->sms_sender, sizeof(js->sms_sender));
+    memcpy(js->brand_name, s->brand_name, sizeof(js->brand_name));
+    memcpy(js->brand_logo, s->brand_logo, sizeof(js->brand_logo));
+    memcpy(js->brand_colour, s->brand_colour, sizeof(js->brand_colour));
+    js->retention_days = s->retention_days;
+    js->active = s->active;
+    js->prefix_sms = s->prefix_sms;
+    js->file_attach = s->file_attach;
+    js->has_callback = s->callback_url[0] != '\0';
+}
+
 static void deliver(struct bode_worker *w, struct job *j)
 {
     const struct bode_service *svc;
@@ -703,7 +723,7 @@ static void deliver(struct bode_worker *w, struct job *j)
         fail_job(w, j, BODE_STATUS_TECHNICAL_FAILURE, "service not found");
         goto done;
     }
-    j->svc = *svc;
+    job_service_copy(&j->svc, svc);
     if (!j->svc.active) {
         fail_job(w, j, BODE_STATUS_TECHNICAL_FAILURE, "service inactive");
         goto done;
@@ -720,9 +740,12 @@ static void deliver(struct bode_worker *w, struct job *j)
     j->rendered = true;
     /* Attachment mode: the files travel in the message. */
     if (j->rec.channel == BODE_CHANNEL_EMAIL && j->svc.file_attach) {
-        enum bode_err err = bode_attach_load(
-            w->redis, w->box, j->rec.service_id, j->rec.id, &j->att);
+        enum bode_err err = BODE_ERR_NOMEM;
 
+        j->att = bode_calloc(1, sizeof(*j->att));
+        if (j->att)
+            err = bode_attach_load(w->redis, w->box, j->rec.service_id,
+                                   j->rec.id, j->att);
         if (err == BODE_ERR_REDIS || err == BODE_ERR_NOMEM) {
             retry_job(w, j, 0, "attachments unavailable");
             goto done;

@@ -55,11 +55,30 @@ struct pending_transition {
 };
 
 /* One notification being delivered. */
+/* What a job needs of its service, copied when it starts (the service
+ * cache may change under a job in flight); a whole bode_service would be
+ * most of the job's size, times hundreds of jobs. */
+#define JOB_FIELD(f) sizeof(((struct bode_service *)0)->f)
+struct job_service {
+    char name[JOB_FIELD(name)];
+    char email_from[JOB_FIELD(email_from)];
+    char email_domain[JOB_FIELD(email_domain)];
+    char sms_sender[JOB_FIELD(sms_sender)];
+    char brand_name[JOB_FIELD(brand_name)];
+    char brand_logo[JOB_FIELD(brand_logo)];
+    char brand_colour[JOB_FIELD(brand_colour)];
+    int retention_days;
+    bool active;
+    bool prefix_sms;
+    bool file_attach;
+    bool has_callback;
+};
+
 struct job {
     bool used;
     struct bode_queue_entry entry;
     struct bode_notification rec;
-    struct bode_service svc;
+    struct job_service svc;
     struct bode_delivery d;
     int provider;  /* index into the channel's provider list */
     bool in_multi; /* d.easy is on the multi handle */
@@ -71,8 +90,10 @@ struct job {
     struct bode_buf sms;
     char from[256];
     char to_ascii[1300];
-    int64_t sent_at;            /* when the current provider was given it */
-    struct bode_attach_set att; /* files sent as attachments (attach.c) */
+    int64_t sent_at; /* when the current provider was given it */
+    /* Files sent as attachments (attach.c); NULL unless the service is
+     * in attachment mode: most jobs never need the room. */
+    struct bode_attach_set *att;
 };
 
 /* redact.c: Notify's redact_personalisation after a provider accepted.
