@@ -10,6 +10,7 @@
 #include "bode/base64.h"
 #include "bode/buf.h"
 #include "bode/docbox.h"
+#include "bode/hex.h"
 #include "bode/log.h"
 #include "bode/uuid.h"
 #include "upload.h"
@@ -362,17 +363,6 @@ static void serve_file(const struct bode_request *req,
              BODE_LOG_S("document_id", d->did));
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The value of name in an application/x-www-form-urlencoded body, decoded
  * into out. false when absent, too long or badly escaped. */
 static bool form_value(const char *body, size_t len, const char *name,
@@ -393,10 +383,11 @@ static bool form_value(const char *body, size_t len, const char *name,
                 char c = body[i];
 
                 if (c == '%') {
-                    if (end - i < 3 || hexval(body[i + 1]) < 0 ||
-                        hexval(body[i + 2]) < 0)
+                    if (end - i < 3 || bode_hex_value(body[i + 1]) < 0 ||
+                        bode_hex_value(body[i + 2]) < 0)
                         return false;
-                    c = (char)(hexval(body[i + 1]) << 4 | hexval(body[i + 2]));
+                    c = (char)(bode_hex_value(body[i + 1]) << 4 |
+                               bode_hex_value(body[i + 2]));
                     i += 2;
                 } else if (c == '+') {
                     c = ' ';

@@ -18,6 +18,7 @@
 
 #include "bode/alloc.h"
 #include "bode/base64.h"
+#include "bode/hex.h"
 #include "bode/rand.h"
 
 #define NONCE_LEN 12
@@ -130,17 +131,6 @@ size_t bode_secretbox_key_count(const struct bode_secretbox *box)
     return box ? box->n : 0;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* One key: 64 hex digits, or 43 base64 characters (44 with one "="), in
  * either alphabet. */
 static enum bode_err parse_key(const char *t, size_t n,
@@ -153,8 +143,8 @@ static enum bode_err parse_key(const char *t, size_t n,
 
     if (n == BODE_SECRETBOX_KEY_HEX_LEN) {
         for (i = 0; i < BODE_SECRETBOX_KEY_LEN; i++) {
-            int hi = hex_value(t[2 * i]);
-            int lo = hex_value(t[2 * i + 1]);
+            int hi = bode_hex_value(t[2 * i]);
+            int lo = bode_hex_value(t[2 * i + 1]);
 
             if (hi < 0 || lo < 0) {
                 OPENSSL_cleanse(key, BODE_SECRETBOX_KEY_LEN);

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "bode/alloc.h"
+#include "bode/hex.h"
 #include "provider_int.h"
 
 #define RETRY_AFTER_MAX 86400L
@@ -660,17 +661,6 @@ enum bode_err prov_json_load(const char *s, size_t n, json_t **out)
                                                            : BODE_ERR_INVALID;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes s[0..n) ('+' as space, %XX) into a new string in *out.
  * BODE_ERR_INVALID for a bad escape or a NUL; BODE_ERR_NOMEM. */
 static enum bode_err form_decode(const char *s, size_t n, char **out)
@@ -691,8 +681,8 @@ static enum bode_err form_decode(const char *s, size_t n, char **out)
         } else if (c == '%') {
             if (i + 2 >= n)
                 goto bad;
-            hi = hex_value(s[i + 1]);
-            lo = hex_value(s[i + 2]);
+            hi = bode_hex_value(s[i + 1]);
+            lo = bode_hex_value(s[i + 2]);
             if (hi < 0 || lo < 0)
                 goto bad;
             c = (char)(hi << 4 | lo);

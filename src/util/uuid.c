@@ -2,16 +2,7 @@
  * of its input: no allocation, no locale (isxdigit would consult it). */
 #include "bode/uuid.h"
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "bode/hex.h"
 
 static bool is_hyphen_position(size_t i)
 {
@@ -28,7 +19,7 @@ static bool check(const char *s, size_t len, bool lower_only)
         if (is_hyphen_position(i)) {
             if (s[i] != '-')
                 return false;
-        } else if (hex_value(s[i]) < 0) {
+        } else if (bode_hex_value(s[i]) < 0) {
             return false;
         } else if (lower_only && s[i] >= 'A' && s[i] <= 'F') {
             return false;

@@ -3,16 +3,7 @@
 
 #include <stddef.h>
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "bode/hex.h"
 
 static size_t put_utf8(char *out, unsigned long cp)
 {
@@ -79,7 +70,7 @@ long test_unescape(const char *s, char *out)
             digits = *s == 'x' ? 2 : (*s == 'u' ? 4 : 8);
             cp = 0;
             for (i = 1; i <= digits; i++) {
-                d = hex_digit(s[i]);
+                d = bode_hex_value(s[i]);
                 if (d < 0)
                     return -1;
                 cp = cp * 16 + (unsigned long)d;
