@@ -196,6 +196,29 @@ enum bode_err bode_store_job_create(struct bode_redis *r,
     return err;
 }
 
+/* Runs a job script that answers "ok", refused (BODE_ERR_CONFLICT) or
+ * anything else (BODE_ERR_REDIS). */
+static enum bode_err run_for_code(struct bode_redis *r, enum bode_script script,
+                                  int nkeys, struct bode_cmd *c,
+                                  const char *refused)
+{
+    enum bode_err err;
+    redisReply *reply = bode_script_run(r, script, nkeys, c, &err);
+    const char *code;
+
+    if (!reply)
+        return err;
+    code = code_of(reply);
+    if (!code)
+        err = BODE_ERR_REDIS;
+    else if (strcmp(code, refused) == 0)
+        err = BODE_ERR_CONFLICT;
+    else if (strcmp(code, "ok") != 0)
+        err = BODE_ERR_REDIS;
+    freeReplyObject(reply);
+    return err;
+}
+
 enum bode_err bode_store_job_add_rows(struct bode_redis *r, const char *sid,
                                       const char *jid, size_t first,
                                       const char *common_json,
@@ -205,9 +228,6 @@ enum bode_err bode_store_job_add_rows(struct bode_redis *r, const char *sid,
     char ids[BODE_KEY_SIZE];
     char prefix[BODE_KEY_SIZE];
     struct bode_cmd c;
-    redisReply *reply;
-    const char *code;
-    enum bode_err err = BODE_OK;
 
     bode_key_job(job, sid, jid);
     bode_key_job_ids(ids, sid, jid);
@@ -220,18 +240,7 @@ enum bode_err bode_store_job_add_rows(struct bode_redis *r, const char *sid,
     bode_cmd_add(&c, prefix);
     bode_cmd_add(&c, common_json);
     bode_cmd_add(&c, rows_json);
-    reply = bode_script_run(r, BODE_SCRIPT_JOB_ROWS, 2, &c, &err);
-    if (!reply)
-        return err;
-    code = code_of(reply);
-    if (!code)
-        err = BODE_ERR_REDIS;
-    else if (strcmp(code, "skip") == 0)
-        err = BODE_ERR_CONFLICT;
-    else if (strcmp(code, "ok") != 0)
-        err = BODE_ERR_REDIS;
-    freeReplyObject(reply);
-    return err;
+    return run_for_code(r, BODE_SCRIPT_JOB_ROWS, 2, &c, "skip");
 }
 
 enum bode_err bode_store_job_commit(struct bode_redis *r, const char *sid,
@@ -242,9 +251,6 @@ enum bode_err bode_store_job_commit(struct bode_redis *r, const char *sid,
     char sched[BODE_KEY_SIZE];
     char member[BODE_UUID_SIZE + 4];
     struct bode_cmd c;
-    redisReply *reply;
-    const char *code;
-    enum bode_err err = BODE_OK;
 
     bode_key_job(job, sid, jid);
     bode_key_scheduled(sched, sid);
@@ -256,18 +262,7 @@ enum bode_err bode_store_job_commit(struct bode_redis *r, const char *sid,
     bode_cmd_add(&c, member);
     bode_cmd_add(&c, scheduled ? "scheduled" : "pending");
     bode_cmd_addi(&c, now);
-    reply = bode_script_run(r, BODE_SCRIPT_JOB_COMMIT, 2, &c, &err);
-    if (!reply)
-        return err;
-    code = code_of(reply);
-    if (!code)
-        err = BODE_ERR_REDIS;
-    else if (strcmp(code, "incomplete") == 0)
-        err = BODE_ERR_CONFLICT;
-    else if (strcmp(code, "ok") != 0)
-        err = BODE_ERR_REDIS;
-    freeReplyObject(reply);
-    return err;
+    return run_for_code(r, BODE_SCRIPT_JOB_COMMIT, 2, &c, "incomplete");
 }
 
 enum bode_err bode_store_job_cancel(struct bode_redis *r, const char *sid,
