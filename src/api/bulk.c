@@ -118,6 +118,10 @@ static json_t *common_fields(const struct bulk_state *s)
     json_object_set_new(o, "retention_days", json_string(num));
     if (s->reference)
         json_object_set_new(o, "reference", json_string(s->reference));
+    if (s->tmpl->rec.type == BODE_CHANNEL_EMAIL && s->sender.text[0])
+        json_object_set_new(o, "reply_to", json_string(s->sender.text));
+    if (s->sender.id[0])
+        json_object_set_new(o, "sender_id", json_string(s->sender.id));
     return o;
 }
 
@@ -357,6 +361,22 @@ static bool check_counts(const struct bode_api_ctx *ctx, struct bulk_state *s,
 
 /* Creates the job (taking the daily limit whole), writes its rows and
  * commits it; answers 201 with the job. */
+/* GC Notify's reply_to_id is the email reply-to address or the SMS sender,
+ * by the template's type: checked against the service's lists with
+ * Notify's error texts, as email_reply_to_id and sms_sender_id are. */
+static bool choose_sender(const struct bode_api_ctx *ctx, struct bulk_state *s,
+                          struct bode_response *resp)
+{
+    struct bode_post p;
+    bool sms = s->tmpl->rec.type == BODE_CHANNEL_SMS;
+
+    memset(&p, 0, sizeof(p));
+    p.channel = s->tmpl->rec.type;
+    memcpy(sms ? p.sms_sender_id : p.reply_to_id, s->reply_to_id,
+           sizeof(s->reply_to_id));
+    return bode_api_choose_sender(ctx, &s->caller, &p, &s->sender, resp);
+}
+
 static void create_job(const struct bode_api_ctx *ctx,
                        const struct bode_request *req, struct bulk_state *s,
                        struct bode_response *resp)
@@ -371,6 +391,8 @@ static void create_job(const struct bode_api_ctx *ctx,
     enum bode_err err;
 
     memset(&job, 0, sizeof(job));
+    if (!choose_sender(ctx, s, resp))
+        return;
     if (!r || bode_rand_uuid(s->job_id)) {
         bode_api_fail(resp, BODE_API_E_INTERNAL, NULL);
         return;
@@ -380,7 +402,7 @@ static void create_job(const struct bode_api_ctx *ctx,
         snprintf(s->from, sizeof(s->from), "%s@%s", svc->email_from,
                  svc->email_domain);
     else
-        snprintf(s->from, sizeof(s->from), "%s", svc->sms_sender);
+        snprintf(s->from, sizeof(s->from), "%.255s", s->sender.text);
     memset(&j, 0, sizeof(j));
     j.id = s->job_id;
     j.service_id = svc->id;

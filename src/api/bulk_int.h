@@ -13,6 +13,7 @@
 #include "bode/template.h"
 #include "bode/validate.h"
 #include "request.h"
+#include "senders.h"
 #include "tmpl_cache.h"
 
 enum col_kind { COL_RECIPIENT, COL_PERSONALISATION, COL_IGNORED };
@@ -36,6 +37,9 @@ struct bulk_state {
     char job_id[BODE_UUID_SIZE];
     char key_name[128];
     char from[256];
+    /* reply_to_id resolved against the service's reply-to addresses
+     * (email) or SMS senders: the text every row is sent with. */
+    struct bode_chosen_sender sender;
     int64_t now;
 };
 

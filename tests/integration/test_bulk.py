@@ -141,6 +141,32 @@ class BulkTest(unittest.TestCase):
         self.assertEqual(one["reference"], "batch-1")
         self.assertTrue(one["subject"].startswith("Hi P"))
 
+    def test_reply_to_id_chooses_the_sender_of_every_row(self):
+        """GC Notify's reply_to_id: the SMS sender (or email reply-to) of the
+        template's type, checked against the service's list."""
+        self.cli("service", "sms-sender", "add", self.sid, "DEFAULTS")
+        sender = self.cli("service", "sms-sender", "add", self.sid,
+                          "BULKSEND")
+        sender = sender.split()[0]
+        rows = [["phone number", "code"], ["07700900123", "1"],
+                ["07700900456", "2"]]
+        status, _, data = self.bulk(rows=rows, template_id=self.sms_t,
+                                    reply_to_id=sender)
+        self.assertEqual(status, 201, data)
+        self.assertEqual(data["data"]["sender_id"], sender)
+        self.start_worker()
+        wait_until(lambda: len(self.delivered()) == 2, 60,
+                   what="2 job rows delivered")
+        self.assertEqual({m["sms_sender"] for m in self.delivered()},
+                         {"BULKSEND"})
+        other = "8a2c3dd2-7f39-4b5c-9b24-7e1c1f7a0d11"
+        status, _, data = self.bulk(rows=rows, template_id=self.sms_t,
+                                    reply_to_id=other)
+        self.assertEqual(status, 400, data)
+        self.assertEqual(self.error(data), (
+            "BadRequestError", f"sms_sender_id {other} does not exist in "
+            f"database for service id {self.sid}"))
+
     def test_row_errors_listed_together(self):
         rows = [["email address", "name"], ["foo@example.com", "Foo"],
                 ["bar@example.com"], ["nope", "nope"],
