@@ -506,7 +506,11 @@ class BadInputTest(unittest.TestCase):
         # Only oversized headers may be answered by libmicrohttpd itself.
         self.assertTrue(all(c == "oversized_header" for c, _ in mhd), mhd)
         # Flat: after warm-up (the first fifth), under 16 MiB of growth.
-        self.assertLess(rss_last - rss_first, 16 * 1024)
+        # Under ASan the allocator's own caches and shadow pages grow with
+        # the mix of sizes (18 MiB seen on a loaded machine), so there the
+        # bound only catches a real leak's scale.
+        self.assertLess(rss_last - rss_first,
+                        (64 if sanitized() else 16) * 1024)
 
     def test_2_request_without_host_is_mhd_html_400(self):
         # Known deviation: libmicrohttpd 0.9.75 answers HTTP/1.1 without

@@ -365,7 +365,11 @@ class ReplayGuardTest(unittest.TestCase):
                 api.wait_http()
             one, two, plain = apis
             secret = f.a_live[-36:]
-            tok = token(f.a, secret)
+            # Tokens differ only by iat (whole seconds): set it, so the
+            # "fresh" and "race" tokens below never equal this one when
+            # the clock ticks over during the test.
+            now = int(time.time())
+            tok = token(f.a, secret, iat=now)
             self.assertEqual(call(one.port, "GET", "/v2/templates", tok)[0],
                              200)
             for api in (one, two):
@@ -383,11 +387,11 @@ class ReplayGuardTest(unittest.TestCase):
             ttl = int(redis.cli("PTTL", keys[0]))
             self.assertTrue(0 < ttl <= 61000, ttl)
             # A fresh token (another iat, so another signature) works.
-            fresh = token(f.a, secret, iat=int(time.time()) - 1)
+            fresh = token(f.a, secret, iat=now - 1)
             self.assertEqual(call(two.port, "GET", "/v2/templates",
                                   fresh)[0], 200)
             # Twenty concurrent uses of one token: exactly one wins.
-            race = token(f.a, secret, iat=int(time.time()) - 2)
+            race = token(f.a, secret, iat=now - 2)
             with concurrent.futures.ThreadPoolExecutor(20) as pool:
                 codes = list(pool.map(
                     lambda i: call(apis[i % 2].port, "GET", "/v2/templates",
