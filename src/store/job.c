@@ -47,32 +47,16 @@ static void copy_element(const redisReply *reply, size_t i, char *out,
         snprintf(out, size, "%s", reply->element[i]->str);
 }
 
-enum bode_err bode_store_notification_cancel(struct bode_redis *r,
-                                             const char *sid, const char *id,
-                                             int retention_days, int64_t now,
-                                             char *status)
+/* Runs a cancel script: "ok", "missing" (BODE_ERR_NOT_FOUND) or
+ * "not_scheduled" with the status it has (BODE_ERR_CONFLICT, copied to
+ * status when not NULL). */
+static enum bode_err run_cancel(struct bode_redis *r, enum bode_script script,
+                                int nkeys, struct bode_cmd *c, char *status)
 {
-    char record[BODE_KEY_SIZE];
-    char sched[BODE_KEY_SIZE];
-    char history[BODE_KEY_SIZE];
-    struct bode_cmd c;
-    redisReply *reply;
+    enum bode_err err;
+    redisReply *reply = bode_script_run(r, script, nkeys, c, &err);
     const char *code;
-    enum bode_err err = BODE_OK;
 
-    if (status)
-        status[0] = '\0';
-    bode_key_notification(record, sid, id);
-    bode_key_scheduled(sched, sid);
-    bode_key_history(history, sid, id);
-    bode_cmd_init(&c);
-    bode_cmd_add(&c, record);
-    bode_cmd_add(&c, sched);
-    bode_cmd_add(&c, history);
-    bode_cmd_addi(&c, now);
-    bode_cmd_add(&c, id);
-    bode_cmd_addi(&c, (long long)retention_days * 86400);
-    reply = bode_script_run(r, BODE_SCRIPT_CANCEL, 3, &c, &err);
     if (!reply)
         return err;
     code = code_of(reply);
@@ -87,6 +71,31 @@ enum bode_err bode_store_notification_cancel(struct bode_redis *r,
         err = BODE_ERR_REDIS;
     freeReplyObject(reply);
     return err;
+}
+
+enum bode_err bode_store_notification_cancel(struct bode_redis *r,
+                                             const char *sid, const char *id,
+                                             int retention_days, int64_t now,
+                                             char *status)
+{
+    char record[BODE_KEY_SIZE];
+    char sched[BODE_KEY_SIZE];
+    char history[BODE_KEY_SIZE];
+    struct bode_cmd c;
+
+    if (status)
+        status[0] = '\0';
+    bode_key_notification(record, sid, id);
+    bode_key_scheduled(sched, sid);
+    bode_key_history(history, sid, id);
+    bode_cmd_init(&c);
+    bode_cmd_add(&c, record);
+    bode_cmd_add(&c, sched);
+    bode_cmd_add(&c, history);
+    bode_cmd_addi(&c, now);
+    bode_cmd_add(&c, id);
+    bode_cmd_addi(&c, (long long)retention_days * 86400);
+    return run_cancel(r, BODE_SCRIPT_CANCEL, 3, &c, status);
 }
 
 static long long job_ttl(int retention_days, int64_t created_at,
@@ -272,9 +281,6 @@ enum bode_err bode_store_job_cancel(struct bode_redis *r, const char *sid,
     char sched[BODE_KEY_SIZE];
     char member[BODE_UUID_SIZE + 4];
     struct bode_cmd c;
-    redisReply *reply;
-    const char *code;
-    enum bode_err err = BODE_OK;
 
     if (status)
         status[0] = '\0';
@@ -286,21 +292,7 @@ enum bode_err bode_store_job_cancel(struct bode_redis *r, const char *sid,
     bode_cmd_add(&c, sched);
     bode_cmd_addi(&c, now);
     bode_cmd_add(&c, member);
-    reply = bode_script_run(r, BODE_SCRIPT_JOB_CANCEL, 2, &c, &err);
-    if (!reply)
-        return err;
-    code = code_of(reply);
-    if (!code)
-        err = BODE_ERR_REDIS;
-    else if (strcmp(code, "missing") == 0)
-        err = BODE_ERR_NOT_FOUND;
-    else if (strcmp(code, "not_scheduled") == 0) {
-        err = BODE_ERR_CONFLICT;
-        copy_element(reply, 1, status, BODE_STATUS_SIZE);
-    } else if (strcmp(code, "ok") != 0)
-        err = BODE_ERR_REDIS;
-    freeReplyObject(reply);
-    return err;
+    return run_cancel(r, BODE_SCRIPT_JOB_CANCEL, 2, &c, status);
 }
 
 void bode_job_release(struct bode_job *j)
