@@ -365,9 +365,9 @@ class ReplayGuardTest(unittest.TestCase):
                 api.wait_http()
             one, two, plain = apis
             secret = f.a_live[-36:]
-            # Tokens differ only by iat (whole seconds): set it, so the
-            # "fresh" and "race" tokens below never equal this one when
-            # the clock ticks over during the test.
+            # Tokens differ only by iat (whole seconds): every token below
+            # takes its own offset from one fixed "now", so no two are
+            # equal however the clock ticks during the test.
             now = int(time.time())
             tok = token(f.a, secret, iat=now)
             self.assertEqual(call(one.port, "GET", "/v2/templates", tok)[0],
@@ -401,13 +401,13 @@ class ReplayGuardTest(unittest.TestCase):
             # not send twice.
             body = {"phone_number": "07700900123", "template_id": f.a_sms,
                     "personalisation": {"code": "1"}}
-            post = token(f.a, secret, iat=int(time.time()) - 3)
+            post = token(f.a, secret, iat=now - 3)
             self.assertEqual(call(one.port, "POST", "/v2/notifications/sms",
                                   post, body)[0], 201)
             self.assertEqual(call(two.port, "POST", "/v2/notifications/sms",
                                   post, body)[0], 403)
             # Off by default: the same token twice is fine (Notify's rule).
-            again = token(f.a, secret, iat=int(time.time()) - 4)
+            again = token(f.a, secret, iat=now - 4)
             for _ in range(2):
                 self.assertEqual(call(plain.port, "GET", "/v2/templates",
                                       again)[0], 200)
@@ -415,7 +415,7 @@ class ReplayGuardTest(unittest.TestCase):
             redis.proc.kill()
             redis.proc.wait()
             code, _, body = call(one.port, "GET", "/v2/templates",
-                                 token(f.a, secret, iat=int(time.time()) - 5))
+                                 token(f.a, secret, iat=now - 5))
             self.assertEqual(code, 503, body)
         finally:
             for api in apis:
