@@ -34,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (bode_tmpl_compile(&src, &t, &e) == BODE_OK) {
         bode_buf_init(&out, (size_t)1 << 20);
         first = bode_tmpl_render_sms(t, NULL, &capped, &out, &info, &e);
-        if (first == BODE_OK && (info.fragments == 0 || info.units < info.chars / 2))
+        if (first == BODE_OK &&
+            (info.fragments == 0 || info.units < info.chars / 2))
             abort();
         bode_buf_reset(&out);
         bode_tmpl_render_sms(t, NULL, &opts, &out, &info, &e);
