@@ -154,4 +154,9 @@ void bode_api_metrics_request(const struct bode_api_ctx *ctx,
                               enum bode_method method, const char *path,
                               int status, long duration_us);
 
+/* Counts one connection closed by the HTTP layer's request deadline;
+ * headers says whether the headers were still arriving (else the body). */
+void bode_api_metrics_request_timeout(const struct bode_api_ctx *ctx,
+                                      bool headers);
+
 #endif

@@ -23,6 +23,8 @@ struct bode_config {
     long body_limit;      /* largest request body accepted, bytes */
     char public_url[512]; /* base of `uri` fields; "" = request's Host */
     int conn_timeout;     /* idle seconds before a connection is closed */
+    int request_timeout;  /* seconds to receive one request, headers and
+                             body, before the connection is closed */
     int conn_limit;       /* open connections, all clients */
     int per_ip_limit;     /* open connections from one address */
     int shutdown_timeout; /* seconds allowed for a graceful stop */

@@ -32,6 +32,16 @@ static const struct bode_metric_desc duration = {
     sizeof(latency_buckets) / sizeof(latency_buckets[0]),
     latency_buckets};
 
+static const struct bode_metric_desc timeouts = {
+    "bode_http_request_timeouts_total",
+    "Connections closed because a request did not arrive whole within "
+    "BODE_REQUEST_TIMEOUT, by what was still missing: headers or body.",
+    BODE_METRIC_COUNTER,
+    1,
+    {"phase"},
+    0,
+    NULL};
+
 static const struct bode_metric_desc accepted = {
     "bode_notifications_accepted_total",
     "Notifications stored and queued, by channel and API key type.",
@@ -136,10 +146,7 @@ static const struct bode_metric_desc levels_up = {
     NULL};
 
 static const struct bode_metric_desc *const api_families[] = {
-    &requests,
-    &duration,
-    &accepted,
-    &rejected,
+    &requests, &duration, &timeouts, &accepted, &rejected,
 };
 
 static const struct bode_metric_desc *const queue_families[] = {
@@ -182,6 +189,15 @@ void bode_api_metrics_request(const struct bode_api_ctx *ctx,
     bode_metrics_add(ctx->metrics, &requests, v, 1);
     bode_metrics_observe(ctx->metrics, &duration, &route,
                          (double)duration_us / 1e6);
+}
+
+void bode_api_metrics_request_timeout(const struct bode_api_ctx *ctx,
+                                      bool headers)
+{
+    const char *phase = headers ? "headers" : "body";
+
+    if (ctx && ctx->metrics)
+        bode_metrics_add(ctx->metrics, &timeouts, &phase, 1);
 }
 
 void bode_api_metrics_accepted(const struct bode_api_ctx *ctx,

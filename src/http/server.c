@@ -16,11 +16,13 @@
 #include "bode/buf.h"
 #include "bode/log.h"
 #include "bode/rand.h"
+#include "deadline.h"
 
 struct bode_http_server {
     struct MHD_Daemon *daemon;
     const struct bode_config *cfg;
     const struct bode_api_ctx *api;
+    struct deadline *deadline;
     atomic_int in_flight;
     int port;
 };
@@ -28,7 +30,8 @@ struct bode_http_server {
 /* Per-request state, from the first callback to the completion callback. */
 struct req_state {
     struct bode_buf body;
-    char *raw_uri; /* as the client sent it, query included */
+    char *raw_uri;               /* as the client sent it, query included */
+    struct deadline_slot *watch; /* the connection's, borrowed */
     bool started;
     bool overflow;
     bool responded;
@@ -177,6 +180,7 @@ static enum MHD_Result send_response(struct bode_http_server *s,
     ret = MHD_queue_response(conn, (unsigned)r->status, mr);
     MHD_destroy_response(mr);
     st->responded = true;
+    deadline_answering(st->watch);
     duration_us = elapsed_us(&st->start);
     bode_log(r->status >= 500 ? BODE_LOG_WARN : BODE_LOG_INFO, "request",
              BODE_LOG_S("request_id", st->request_id),
@@ -220,6 +224,14 @@ static bool content_length_too_big(struct MHD_Connection *conn, long limit)
     return v > (unsigned long long)limit;
 }
 
+static struct deadline_slot *connection_slot(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return info ? info->socket_context : NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method_name,
                                   const char *version, const char *upload,
@@ -245,6 +257,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         clock_gettime(CLOCK_MONOTONIC, &st->start);
         pick_request_id(conn, st->request_id, sizeof(st->request_id));
         atomic_fetch_add(&s->in_flight, 1);
+        st->watch = connection_slot(conn);
+        deadline_headers_done(st->watch);
         /* Refuse a declared oversize body before reading any of it; MHD
          * then discards the rest and closes the connection. */
         if (content_length_too_big(conn, s->cfg->body_limit))
@@ -293,8 +307,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     struct bode_http_server *s = cls;
     struct req_state *st = *req_cls;
 
-    (void)conn;
     (void)toe;
+    deadline_next_request(connection_slot(conn));
     if (!st)
         return;
     bode_buf_release(&st->body);
@@ -303,6 +317,34 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         atomic_fetch_sub(&s->in_flight, 1);
     bode_free(st);
     *req_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct bode_http_server *s = cls;
+    const union MHD_ConnectionInfo *info;
+
+    if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        /* Called before libmicrohttpd closes the socket. */
+        deadline_close(s->deadline, *socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    *socket_context =
+        info ? deadline_open(s->deadline, info->connect_fd) : NULL;
+}
+
+static void on_deadline(void *cls, bool headers)
+{
+    struct bode_http_server *s = cls;
+
+    bode_log(BODE_LOG_WARN, "request_timeout",
+             BODE_LOG_S("phase", headers ? "headers" : "body"),
+             BODE_LOG_I("timeout_s", s->cfg->request_timeout));
+    bode_api_metrics_request_timeout(s->api, headers);
 }
 
 /* Called with the request line's URI before it is parsed: the only place
@@ -382,6 +424,14 @@ struct bode_http_server *bode_http_start(const struct bode_config *cfg,
     s->cfg = cfg;
     s->api = api;
     atomic_init(&s->in_flight, 0);
+    s->deadline =
+        deadline_new((size_t)cfg->conn_limit,
+                     (long)cfg->request_timeout * 1000L, on_deadline, s);
+    if (!s->deadline || deadline_start(s->deadline, 250)) {
+        *err = s->deadline ? BODE_ERR_IO : BODE_ERR_NOMEM;
+        snprintf(why, why_size, "cannot start the request watchdog");
+        goto fail;
+    }
     /* ITC lets MHD_quiesce_daemon stop the pool's listeners cleanly. */
     flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (v6)
@@ -406,6 +456,7 @@ struct bode_http_server *bode_http_start(const struct bode_config *cfg,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
 #if MHD_VERSION >= 0x00097701
         MHD_OPTION_CLIENT_DISCIPLINE_LVL, (int)1,
@@ -424,6 +475,8 @@ struct bode_http_server *bode_http_start(const struct bode_config *cfg,
     *err = BODE_OK;
     return s;
 fail:
+    if (s)
+        deadline_free(s->deadline);
     bode_free(s);
     return NULL;
 }
@@ -450,6 +503,7 @@ int bode_http_stop(struct bode_http_server *s, int deadline_s)
         usleep(10000);
     left = atomic_load(&s->in_flight);
     MHD_stop_daemon(s->daemon);
+    deadline_free(s->deadline);
     bode_free(s);
     return left;
 }

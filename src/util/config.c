@@ -59,6 +59,10 @@ static const struct setting settings[] = {
      "(default: from the request's Host header)"},
     INT("BODE_CONN_TIMEOUT", conn_timeout, 1, 3600,
         "Seconds an idle client connection is kept open"),
+    INT("BODE_REQUEST_TIMEOUT", request_timeout, 1, 3600,
+        "Seconds a client has to send a whole request (headers and body), "
+        "counted from when its connection opened or its previous request "
+        "completed; then the connection is closed"),
     INT("BODE_CONN_LIMIT", conn_limit, 1, 100000,
         "Most client connections open at once"),
     INT("BODE_PER_IP_LIMIT", per_ip_limit, 0, 100000,
@@ -159,6 +163,7 @@ void bode_config_defaults(struct bode_config *cfg)
     cfg->log_level = BODE_LOG_INFO;
     cfg->body_limit = 4L * 1024 * 1024;
     cfg->conn_timeout = 30;
+    cfg->request_timeout = 30;
     cfg->conn_limit = 1000;
     cfg->per_ip_limit = 64;
     cfg->shutdown_timeout = 10;

@@ -40,6 +40,9 @@ if "--seed" in sys.argv:
     SEED = int(sys.argv[sys.argv.index("--seed") + 1])
 COUNT = 10000 if FULL else 1000
 CONN_TIMEOUT = 3
+# Above CONN_TIMEOUT, so idle clients meet the idle timeout first and only
+# clients that keep sending meet this one.
+REQUEST_TIMEOUT = 5
 PER_IP_LIMIT = 8
 CONN_LIMIT = 24
 SUMMARY = {"seed": SEED, "requests": COUNT}
@@ -431,6 +434,7 @@ class BadInputTest(unittest.TestCase):
             "BODE_REDIS_URL": cls.redis.url,
             "BODE_BODY_LIMIT": str(64 * 1024),
             "BODE_CONN_TIMEOUT": str(CONN_TIMEOUT),
+            "BODE_REQUEST_TIMEOUT": str(REQUEST_TIMEOUT),
             "BODE_PER_IP_LIMIT": str(PER_IP_LIMIT),
             "BODE_CONN_LIMIT": str(CONN_LIMIT),
             "BODE_LOG_LEVEL": "warn"})
@@ -571,34 +575,78 @@ class BadInputTest(unittest.TestCase):
             self.assertLess(closed_after, CONN_TIMEOUT + 2.5, name)
             self.assertGreater(closed_after, CONN_TIMEOUT - 1, name)
         # A client dribbling one header byte per second is never idle, so
-        # the inactivity timeout does not close it (libmicrohttpd 0.9.75
-        # has no whole-request deadline): record how long it lasted, and
-        # check it costs only its own connection slots.
-        s = socket.create_connection(("127.0.0.1", self.api.port))
-        s.settimeout(0.01)
-        start = time.monotonic()
-        s.sendall(b"GET /_status HTTP/1.1\r\nHost: x\r\n")
-        dribble_for = CONN_TIMEOUT * 2 + 1
-        open_all_along = True
-        while time.monotonic() - start < dribble_for:
-            try:
-                s.sendall(b"X-a: b\r\n"[:1])
-                if s.recv(1) == b"":
-                    open_all_along = False
+        # only the request deadline closes it.
+        for name, first, drip in [
+                ("dribble_headers", b"GET /_status HTTP/1.1\r\nHost: x\r\n",
+                 b"X"),
+                ("dribble_body", b"POST /_status HTTP/1.1\r\nHost: x\r\n"
+                                 b"Content-Length: 100\r\n\r\n", b"0")]:
+            s = socket.create_connection(("127.0.0.1", self.api.port))
+            s.settimeout(0.01)
+            start = time.monotonic()
+            s.sendall(first)
+            closed_after = None
+            sent = 0
+            while time.monotonic() - start < REQUEST_TIMEOUT * 3:
+                try:
+                    # One byte a second; look for the close ten times as
+                    # often, so it is seen within 0.1 s.
+                    if time.monotonic() - start >= sent:
+                        s.sendall(drip)
+                        sent += 1
+                    if s.recv(1) == b"":
+                        closed_after = time.monotonic() - start
+                        break
+                except socket.timeout:
+                    pass
+                except (BrokenPipeError, ConnectionResetError):
+                    closed_after = time.monotonic() - start
                     break
-            except socket.timeout:
-                pass
-            except (BrokenPipeError, ConnectionResetError):
-                open_all_along = False
-                break
+                time.sleep(0.1)
+            s.close()
+            results[name] = closed_after and round(closed_after, 2)
+            self.assertIsNotNone(closed_after, f"{name}: never closed")
+            # The deadline, plus the watchdog's 0.25 s tick and this loop's
+            # 0.1 s.
+            self.assertGreater(closed_after, REQUEST_TIMEOUT - 0.5, name)
+            self.assertLess(closed_after, REQUEST_TIMEOUT + 1, name)
+        # The clock restarts with each request: a keep-alive client asking
+        # once a second for longer than the deadline keeps its connection.
+        conn = http.client.HTTPConnection("127.0.0.1", self.api.port,
+                                          timeout=10)
+        start = time.monotonic()
+        conn.request("GET", "/_status?simple=1")
+        resp = conn.getresponse()
+        resp.read()
+        self.assertEqual(resp.status, 200)
+        first_sock = conn.sock
+        answered = 1
+        while time.monotonic() - start < REQUEST_TIMEOUT + 2:
             time.sleep(1)
-        s.close()
-        results["dribble_still_open_after_s"] = (
-            round(time.monotonic() - start, 1) if open_all_along else None)
+            conn.request("GET", "/_status?simple=1")
+            resp = conn.getresponse()
+            resp.read()
+            self.assertEqual(resp.status, 200)
+            self.assertIs(conn.sock, first_sock, "connection was replaced")
+            answered += 1
+        conn.close()
+        results["keep_alive_requests_on_one_connection"] = answered
+        conn = http.client.HTTPConnection("127.0.0.1", self.api.port,
+                                          timeout=10)
+        conn.request("GET", "/metrics")
+        scrape = conn.getresponse().read().decode()
+        conn.close()
+        for phase in ("headers", "body"):
+            line = f'bode_http_request_timeouts_total{{phase="{phase}"}} '
+            self.assertIn(line, scrape)
+            self.assertGreaterEqual(
+                float(scrape.split(line, 1)[1].split()[0]), 1, phase)
         SUMMARY["timeouts_s"] = results
         SUMMARY["conn_timeout_s"] = CONN_TIMEOUT
+        SUMMARY["request_timeout_s"] = REQUEST_TIMEOUT
         sys.stderr.write(f"timeouts: {results} (BODE_CONN_TIMEOUT="
-                         f"{CONN_TIMEOUT})\n")
+                         f"{CONN_TIMEOUT}, BODE_REQUEST_TIMEOUT="
+                         f"{REQUEST_TIMEOUT})\n")
         self.alive()
 
     def test_4_hundred_megabyte_body_is_refused_unbuffered(self):
