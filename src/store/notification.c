@@ -130,12 +130,20 @@ enum bode_err bode_store_accept(struct bode_redis *r,
     bode_cmd_add(&c, a->idempotency_key && a->idempotency_hash
                          ? a->idempotency_hash
                          : "");
-    bode_cmd_add(&c, a->response ? a->response : "");
+    /* The response is remembered only under an idempotency key; without
+     * one, sending it would only cost Redis the parsing. */
+    bode_cmd_add(&c, a->idempotency_key && a->idempotency_hash && a->response
+                         ? a->response
+                         : "");
     bode_cmd_addi(&c, IDEMPOTENCY_TTL_S);
     bode_cmd_addi(&c, a->created_at - retention_us);
     bode_cmd_add(&c, a->id);
     bode_cmd_add(&c, a->service_id);
     bode_cmd_addi(&c, a->international ? a->international_limit : 0);
+    if (a->scheduled_for)
+        bode_cmd_addi(&c, a->scheduled_for);
+    else
+        bode_cmd_add(&c, "");
     add_record_fields(&c, a);
     reply = bode_script_run(r, BODE_SCRIPT_ACCEPT, 9, &c, &err);
     if (!reply)

@@ -368,6 +368,14 @@ static void test_bode_store_accept_daily_limit(void **state)
         assert_int_equal(res.outcome, i < 2 ? BODE_ACCEPT_STORED
                                             : BODE_ACCEPT_DAILY_LIMITED);
     }
+    /* The refused send was not counted: a limit of 3 lets one more in. */
+    accept_one(f, &a, id, BODE_CHANNEL_EMAIL, BODE_KEY_LIVE, NULL,
+               bode_now_us());
+    a.daily_limit = 3;
+    a.rate_limit = 0;
+    a.created_at = 86400LL * 1000000 * (20000 + 1);
+    assert_int_equal(bode_store_accept(f->r, &a, &res), BODE_OK);
+    assert_int_equal(res.outcome, BODE_ACCEPT_STORED);
 }
 
 static void test_bode_store_accept_international_limit(void **state)
@@ -389,6 +397,17 @@ static void test_bode_store_accept_international_limit(void **state)
         /* The second international text is over; a UK one still goes. */
         assert_int_equal(res.outcome, i == 1 ? BODE_ACCEPT_INTERNATIONAL_LIMITED
                                              : BODE_ACCEPT_STORED);
+    }
+    /* The refused international text counted against neither limit: two
+     * texts are counted today, so a daily limit of 3 takes exactly one. */
+    for (i = 0; i < 2; i++) {
+        accept_one(f, &a, id, BODE_CHANNEL_SMS, BODE_KEY_LIVE, NULL, 0);
+        a.created_at = 86400LL * 1000000 * (20000 + 2);
+        a.rate_limit = 0;
+        a.daily_limit = 3;
+        assert_int_equal(bode_store_accept(f->r, &a, &res), BODE_OK);
+        assert_int_equal(res.outcome, i == 0 ? BODE_ACCEPT_STORED
+                                             : BODE_ACCEPT_DAILY_LIMITED);
     }
 }
 

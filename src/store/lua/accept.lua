@@ -16,7 +16,8 @@
 -- ARGV[8] index cut-off (microseconds; older entries are dropped)
 -- ARGV[9] notification id      ARGV[10] service id
 -- ARGV[11] international SMS daily limit (0: not international)
--- ARGV[12..] record field, value pairs
+-- ARGV[12] scheduled_for (microseconds; "" : send now)
+-- ARGV[13..] record field, value pairs
 --
 -- Returns {"ok", tokens_left_milli, ms_until_full}
 --      or {"rate", 0, ms_until_one_token}
@@ -59,36 +60,37 @@ if rate > 0 then
   full_ms = math.ceil((cap - tokens) / per_us / 1000)
 end
 
+-- Counted first and taken back when over: one call in the usual case.
+-- The script is atomic, so nobody sees the count in between.
 local intl = tonumber(ARGV[11])
 if daily > 0 then
-  local count = tonumber(redis.call("GET", KEYS[4]) or "0")
-  if count >= daily then
-    return {"daily", count}
+  local count = redis.call("INCR", KEYS[4])
+  if count > daily then
+    redis.call("DECR", KEYS[4])
+    return {"daily", count - 1}
+  end
+  if count == 1 then
+    redis.call("EXPIRE", KEYS[4], 90000)
   end
   -- International texts count against both limits, as in Notify.
   if intl > 0 then
-    local icount = tonumber(redis.call("GET", KEYS[7]) or "0")
-    if icount >= intl then
-      return {"daily_international", icount}
+    local icount = redis.call("INCR", KEYS[7])
+    if icount > intl then
+      redis.call("DECR", KEYS[7])
+      redis.call("DECR", KEYS[4])
+      return {"daily_international", icount - 1}
     end
-    if redis.call("INCR", KEYS[7]) == 1 then
+    if icount == 1 then
       redis.call("EXPIRE", KEYS[7], 90000)
     end
   end
-  if redis.call("INCR", KEYS[4]) == 1 then
-    redis.call("EXPIRE", KEYS[4], 90000)
-  end
 end
 
-local fields = {}
 local scheduled_for = nil
-for i = 12, #ARGV do
-  fields[#fields + 1] = ARGV[i]
-  if ARGV[i] == "scheduled_for" and (i - 12) % 2 == 0 then
-    scheduled_for = ARGV[i + 1]
-  end
+if ARGV[12] ~= "" then
+  scheduled_for = ARGV[12]
 end
-redis.call("HSET", KEYS[1], unpack(fields))
+redis.call("HSET", KEYS[1], unpack(ARGV, 13))
 redis.call("EXPIRE", KEYS[1], tonumber(ARGV[4]))
 redis.call("ZADD", KEYS[2], ARGV[1], ARGV[9])
 redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", "(" .. ARGV[8])
