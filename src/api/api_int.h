@@ -27,6 +27,10 @@ typedef void (*bode_api_handler)(const struct bode_api_ctx *ctx,
  * with the given status. On failure to serialise, answers 500. */
 void bode_api_reply_json(struct bode_response *resp, int status, json_t *body);
 
+/* Answers text (JSON already written; stolen, freed with bode_free) with
+ * the given status; NULL answers 500. */
+void bode_api_reply_raw(struct bode_response *resp, int status, char *text);
+
 /* Who is calling: the authenticated service and the key it used. */
 struct bode_caller {
     struct bode_service service;

@@ -8,6 +8,7 @@
 #include "bode/alloc.h"
 #include "bode/buf.h"
 #include "bode/hash.h"
+#include "bode/jsonw.h"
 #include "bode/log.h"
 #include "bode/rand.h"
 #include "bode/template.h"
@@ -16,6 +17,10 @@
 #include "sanitise.h"
 #include "senders.h"
 #include "tmpl_cache.h"
+
+/* The 201 body holds the rendered body and subject, escaped: room for
+ * both at their caps even if every byte needed a two-byte escape. */
+#define RESPONSE_CAP (4 * BODE_TMPL_DEFAULT_CAP)
 
 /* Everything one request builds, freed in one place. */
 struct post_state {
@@ -210,34 +215,97 @@ static bool check_recipient_allowed(const struct bode_api_ctx *ctx,
     return false;
 }
 
-static json_t *response_json(const struct post_state *s)
+/* Appends "key":"value" (value null when NULL), preceded by a comma
+ * unless first. */
+static enum bode_err put_field(struct bode_buf *b, const char *key,
+                               const char *value, bool first)
 {
-    char uri[800];
-    char turi[800];
-    json_t *content;
-    json_t *o;
+    enum bode_err err = first ? BODE_OK : bode_buf_addc(b, ',');
 
-    snprintf(uri, sizeof(uri), "%s/v2/notifications/%s", s->base, s->id);
-    snprintf(turi, sizeof(turi), "%s/services/%s/templates/%s", s->base,
-             s->caller.service.id, s->tmpl->rec.id);
-    if (s->p.channel == BODE_CHANNEL_EMAIL)
-        content = json_pack("{s:s, s:s%, s:s%, s:s?}", "from_email", s->from,
-                            "body", bode_buf_str(&s->body), s->body.len,
-                            "subject", bode_buf_str(&s->subject),
-                            s->subject.len, "one_click_unsubscribe_url",
-                            s->p.one_click_unsubscribe_url);
-    else
-        content = json_pack("{s:s%, s:s}", "body", bode_buf_str(&s->body),
-                            s->body.len, "from_number", s->from);
-    o = json_pack("{s:s, s:s?, s:o, s:s, s:{s:s, s:i, s:s}, s:s?}", "id", s->id,
-                  "reference", s->p.reference, "content", content, "uri", uri,
-                  "template", "id", s->tmpl->rec.id, "version",
-                  s->tmpl->rec.version, "uri", turi, "scheduled_for",
-                  s->p.scheduled_for_text);
-    if (o && s->p.channel == BODE_CHANNEL_EMAIL)
-        json_object_set(o, "sanitised_content",
-                        s->sanitised ? s->sanitised : json_object());
-    return o;
+    if (!err)
+        err = bode_json_str(b, key);
+    if (!err)
+        err = bode_buf_addc(b, ':');
+    return err ? err : bode_json_str(b, value);
+}
+
+/* The 201 body, written straight into out: this runs on every accept,
+ * and a jansson tree built only to be serialised cost more than the
+ * writing. Keys in Notify's order. */
+static enum bode_err response_text(const struct post_state *s,
+                                   struct bode_buf *out)
+{
+    bool email = s->p.channel == BODE_CHANNEL_EMAIL;
+    char *sanitised = NULL;
+    enum bode_err err;
+
+    err = put_field(out, "id", s->id, true);
+    if (!err)
+        err = put_field(out, "reference", s->p.reference, false);
+    if (!err)
+        err = bode_buf_adds(out, ",\"content\":{");
+    if (!err && email)
+        err = put_field(out, "from_email", s->from, true);
+    if (!err)
+        err = put_field(out, "body", bode_buf_str(&s->body), !email);
+    if (!err && email)
+        err = put_field(out, "subject", bode_buf_str(&s->subject), false);
+    if (!err && email)
+        err = put_field(out, "one_click_unsubscribe_url",
+                        s->p.one_click_unsubscribe_url, false);
+    if (!err && !email)
+        err = put_field(out, "from_number", s->from, false);
+    if (!err)
+        err = bode_buf_adds(out, "},\"uri\":\"");
+    if (!err)
+        err = bode_json_escape(out, s->base, strlen(s->base));
+    if (!err)
+        err =
+            bode_buf_addf(out, "/v2/notifications/%s\",\"template\":{", s->id);
+    if (!err)
+        err = put_field(out, "id", s->tmpl->rec.id, true);
+    if (!err)
+        err = bode_buf_addf(out, ",\"version\":%d,\"uri\":\"",
+                            s->tmpl->rec.version);
+    if (!err)
+        err = bode_json_escape(out, s->base, strlen(s->base));
+    if (!err)
+        err = bode_buf_addf(out, "/services/%s/templates/%s\"}",
+                            s->caller.service.id, s->tmpl->rec.id);
+    if (!err)
+        err = put_field(out, "scheduled_for", s->p.scheduled_for_text, false);
+    if (!err && email) {
+        /* Only a request with sanitise_content_for has a report to show. */
+        if (s->sanitised && json_object_size(s->sanitised)) {
+            sanitised = json_dumps(s->sanitised, JSON_COMPACT);
+            err = sanitised ? bode_buf_adds(out, ",\"sanitised_content\":")
+                            : BODE_ERR_NOMEM;
+            if (!err)
+                err = bode_buf_adds(out, sanitised);
+        } else {
+            err = bode_buf_adds(out, ",\"sanitised_content\":{}");
+        }
+    }
+    bode_free(sanitised);
+    if (!err)
+        err = bode_buf_addc(out, '}');
+    return err;
+}
+
+/* The 201 body as a string of its own, or NULL when out of memory. */
+static char *response_body(const struct post_state *s)
+{
+    struct bode_buf b;
+    char *text;
+
+    bode_buf_init(&b, RESPONSE_CAP);
+    if (bode_buf_addc(&b, '{') || response_text(s, &b)) {
+        bode_buf_release(&b);
+        return NULL;
+    }
+    text = bode_buf_take(&b, NULL);
+    bode_buf_release(&b);
+    return text;
 }
 
 /* Daily limit for this send: 0 when not counted (test keys). Trial
@@ -315,15 +383,12 @@ static void store_and_reply(const struct bode_api_ctx *ctx,
     char retry[24];
     const struct bode_service *svc = &s->caller.service;
     struct bode_redis *r = bode_api_redis(ctx);
-    json_t *body;
     enum bode_err err;
 
     memset(&res, 0, sizeof(res));
     if (!idempotency_key(req, s, key_hash, body_hash, resp))
         return;
-    body = response_json(s);
-    s->response = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
+    s->response = response_body(s);
     s->pers_text = json_dumps(
         personalisation(s) ? personalisation(s) : json_object(), JSON_COMPACT);
     if (!s->response || !s->pers_text || !r) {
@@ -499,7 +564,7 @@ static void post(const struct bode_api_ctx *ctx, const struct bode_request *req,
     if (is_smoke_test(&s)) {
         /* Notify's smoke-test recipients: a real-looking 201, nothing
          * stored, nothing sent. */
-        bode_api_reply_json(resp, 201, response_json(&s));
+        bode_api_reply_raw(resp, 201, response_body(&s));
         goto out;
     }
     store_and_reply(ctx, req, &s, resp);

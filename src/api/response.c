@@ -191,6 +191,11 @@ void bode_api_reply_json(struct bode_response *resp, int status, json_t *body)
     set_body(resp, status, text);
 }
 
+void bode_api_reply_raw(struct bode_response *resp, int status, char *text)
+{
+    set_body(resp, status, text);
+}
+
 void bode_api_fail_status(struct bode_response *resp, int status,
                           const char *type, const char *message)
 {

@@ -615,39 +615,6 @@ enum bode_err prov_form_add(struct bode_buf *out, const char *name,
     return err;
 }
 
-enum bode_err prov_json_escape(struct bode_buf *out, const char *s, size_t n)
-{
-    enum bode_err err = BODE_OK;
-    size_t i;
-
-    for (i = 0; !err && i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"')
-            err = bode_buf_add(out, "\\\"", 2);
-        else if (c == '\\')
-            err = bode_buf_add(out, "\\\\", 2);
-        else if (c == '\n')
-            err = bode_buf_add(out, "\\n", 2);
-        else if (c == '\r')
-            err = bode_buf_add(out, "\\r", 2);
-        else if (c == '\t')
-            err = bode_buf_add(out, "\\t", 2);
-        else if (c < 0x20)
-            err = bode_buf_addf(out, "\\u%04x", c);
-        else if (c == 0xe2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-                 ((unsigned char)s[i + 2] == 0xa8 ||
-                  (unsigned char)s[i + 2] == 0xa9)) {
-            err = bode_buf_addf(out, "\\u%s",
-                                (unsigned char)s[i + 2] == 0xa8 ? "2028"
-                                                                : "2029");
-            i += 2;
-        } else {
-            err = bode_buf_addc(out, (char)c);
-        }
-    }
-    return err;
-}
-
 enum bode_err prov_json_load(const char *s, size_t n, json_t **out)
 {
     json_error_t e;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bode/alloc.h"
+#include "bode/jsonw.h"
 #include "bode/model.h"
 #include "bode/sig.h"
 #include "bode/uuid.h"
@@ -414,11 +415,11 @@ static enum bode_err attachments_add(struct bode_buf *out,
             return BODE_ERR_INVALID;
         err = bode_buf_adds(out, i ? ",{\"filename\":\"" : "{\"filename\":\"");
         if (!err)
-            err = prov_json_escape(out, a->filename, strlen(a->filename));
+            err = bode_json_escape(out, a->filename, strlen(a->filename));
         if (!err)
             err = bode_buf_adds(out, "\",\"content_type\":\"");
         if (!err)
-            err = prov_json_escape(out, a->mimetype, strlen(a->mimetype));
+            err = bode_json_escape(out, a->mimetype, strlen(a->mimetype));
         if (!err)
             err = bode_buf_adds(out, "\",\"content\":\"");
         if (!err)
@@ -463,7 +464,7 @@ static enum bode_err render(const struct http *h, const struct bode_message *m,
         if (v && !prov_utf8_is_valid(v, strlen(v)))
             return BODE_ERR_INVALID;
         if (v)
-            err = prov_json_escape(out, v, strlen(v));
+            err = bode_json_escape(out, v, strlen(v));
     }
     return err;
 }

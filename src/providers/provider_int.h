@@ -195,10 +195,6 @@ enum bode_err prov_base64_decode(const char *in, size_t len, unsigned char *out,
 enum bode_err prov_form_add(struct bode_buf *out, const char *name,
                             const char *value);
 
-/* Appends the JSON string escape of s[0..n) without quotes: quote,
- * backslash, controls and U+2028/U+2029 as escapes. */
-enum bode_err prov_json_escape(struct bode_buf *out, const char *s, size_t n);
-
 /* Parses s[0..n) as one JSON object or array, duplicate keys refused,
  * into a new reference in *out. BODE_ERR_INVALID for anything else,
  * BODE_ERR_NOMEM when jansson says it ran out of memory (it reports some

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "bode/alloc.h"
+#include "bode/jsonw.h"
 #include "bode/log.h"
 #include "bode/sig.h"
 #include "bode/uuid.h"
@@ -154,7 +155,7 @@ static enum bode_err json_str(struct bode_buf *b, const char *s)
     enum bode_err err = bode_buf_addc(b, '"');
 
     if (!err)
-        err = prov_json_escape(b, s, strlen(s));
+        err = bode_json_escape(b, s, strlen(s));
     return err ? err : bode_buf_addc(b, '"');
 }
 
@@ -190,7 +191,7 @@ static enum bode_err simple_content(struct bode_buf *b,
         err = bode_buf_adds(b, ",\"Headers\":[{\"Name\":\"List-Unsubscribe\","
                                "\"Value\":\"<");
         if (!err)
-            err = prov_json_escape(b, url, strlen(url));
+            err = bode_json_escape(b, url, strlen(url));
         if (!err)
             err =
                 bode_buf_adds(b, ">\"},{\"Name\":\"List-Unsubscribe-Post\","
@@ -236,7 +237,7 @@ static enum bode_err send_body(struct ses *s, struct bode_buf *b,
     if (!err)
         err = prov_mime_mailbox(&scratch, m->from_name, m->from_address);
     if (!err)
-        err = prov_json_escape(b, bode_buf_str(&scratch), scratch.len);
+        err = bode_json_escape(b, bode_buf_str(&scratch), scratch.len);
     bode_buf_release(&scratch);
     if (!err)
         err = bode_buf_adds(b, "\",\"Destination\":{\"ToAddresses\":[");

@@ -257,19 +257,6 @@ static void test_prov_query_get(void **state)
                      BODE_ERR_TOO_BIG);
 }
 
-static void test_prov_json_escape(void **state)
-{
-    static const char in[] = "q\" b\\ n\n t\t c\x01 ls\xe2\x80\xa8 ok\xc3\xa9";
-    struct bode_buf b;
-
-    (void)state;
-    bode_buf_init(&b, 1024);
-    assert_int_equal(prov_json_escape(&b, in, strlen(in)), BODE_OK);
-    assert_string_equal(bode_buf_str(&b), "q\\\" b\\\\ n\\n t\\t c\\u0001 "
-                                          "ls\\u2028 ok\xc3\xa9");
-    bode_buf_release(&b);
-}
-
 static void test_prov_url_is_plain(void **state)
 {
     (void)state;
@@ -404,7 +391,6 @@ int main(void)
         cmocka_unit_test(test_prov_form_parse),
         cmocka_unit_test(test_prov_form_add_encodes),
         cmocka_unit_test(test_prov_query_get),
-        cmocka_unit_test(test_prov_json_escape),
         cmocka_unit_test(test_prov_url_is_plain),
         cmocka_unit_test(test_prov_setting_helpers),
         cmocka_unit_test(test_create_alloc_failures),
