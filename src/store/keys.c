@@ -71,7 +71,9 @@ void bode_key_daily(char *out, const char *sid, const char *channel,
 
 void bode_key_rate(char *out, const char *sid, const char *key_type)
 {
-    snprintf(out, BODE_KEY_SIZE, PREFIX "rl:%s", sid, key_type);
+    /* "rb": a string since the bucket left its hash; old "rl" hashes
+     * just expire. */
+    snprintf(out, BODE_KEY_SIZE, PREFIX "rb:%s", sid, key_type);
 }
 
 void bode_key_idempotency(char *out, const char *sid, const char *key_hash)

@@ -279,7 +279,7 @@ class AuthAndIsolationTest(unittest.TestCase):
         new = after - before
         # Only the rate-limit bucket may appear; no record, index or queue
         # entry, and the recipients are nowhere in Redis.
-        self.assertTrue(all(":rl:" in k for k in new), new)
+        self.assertTrue(all(":rb:" in k for k in new), new)
         dump = subprocess.run(
             ["redis-cli", "-s", self.redis.sock, "--rdb",
              os.path.join(self.redis.dir, "smoke.rdb")],

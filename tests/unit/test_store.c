@@ -479,6 +479,46 @@ static void test_bode_store_accept_reloads_flushed_scripts(void **state)
     assert_int_equal(res.outcome, BODE_ACCEPT_STORED);
 }
 
+/* Asserts the index of f's live ("normal") keys holds n entries. */
+static void assert_index_size(struct fixture *f, int n)
+{
+    char cmd[600];
+
+    snprintf(
+        cmd, sizeof(cmd),
+        "test \"$(redis-cli -s %s ZCARD 'bode:{s:%s}:idx:normal')\" -eq %d",
+        f->srv.sock, f->svc.id, n);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_bode_store_accept_trims_the_index_now_and_then(void **state)
+{
+    struct fixture *f = *state;
+    struct bode_accept a;
+    struct bode_accept_result res;
+    char id[BODE_UUID_SIZE];
+    int64_t now = bode_now_us();
+    char cmd[400];
+
+    snprintf(cmd, sizeof(cmd), "redis-cli -s %s FLUSHALL >/dev/null",
+             f->srv.sock);
+    assert_int_equal(system(cmd), 0);
+    /* Past the 7-day retention. */
+    accept_one(f, &a, id, BODE_CHANNEL_EMAIL, BODE_KEY_LIVE, NULL,
+               now - 30LL * 86400 * 1000000);
+    assert_int_equal(bode_store_accept(f->r, &a, &res), BODE_OK);
+    /* An id ending in 0x04 or above (63 in 64) leaves the index alone... */
+    accept_one(f, &a, id, BODE_CHANNEL_EMAIL, BODE_KEY_LIVE, NULL, now);
+    memcpy(id + 34, "ff", 2);
+    assert_int_equal(bode_store_accept(f->r, &a, &res), BODE_OK);
+    assert_index_size(f, 2);
+    /* ...one ending below 0x04 drops what is past the retention. */
+    accept_one(f, &a, id, BODE_CHANNEL_EMAIL, BODE_KEY_LIVE, NULL, now + 1);
+    memcpy(id + 34, "03", 2);
+    assert_int_equal(bode_store_accept(f->r, &a, &res), BODE_OK);
+    assert_index_size(f, 2);
+}
+
 static void test_bode_store_token_first_use(void **state)
 {
     struct fixture *f = *state;
@@ -525,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_bode_store_accept_idempotency),
         cmocka_unit_test(test_bode_store_accept_fails_cleanly_without_redis),
         cmocka_unit_test(test_bode_store_accept_reloads_flushed_scripts),
+        cmocka_unit_test(test_bode_store_accept_trims_the_index_now_and_then),
         cmocka_unit_test(test_bode_store_token_first_use),
     };
 
