@@ -35,6 +35,10 @@ enum bode_err bode_buf_add(struct bode_buf *b, const void *data, size_t n);
 /* Appends a C string. Errors as bode_buf_add. */
 enum bode_err bode_buf_adds(struct bode_buf *b, const char *s);
 
+/* Appends each C string given, up to a NULL; stops at the first error,
+ * which it returns (errors as bode_buf_add). */
+enum bode_err bode_buf_addv(struct bode_buf *b, ...) __attribute__((sentinel));
+
 /* Appends one byte. Errors as bode_buf_add. */
 enum bode_err bode_buf_addc(struct bode_buf *b, char c);
 

@@ -10,6 +10,7 @@
 #include "bode/hash.h"
 #include "bode/jsonw.h"
 #include "bode/log.h"
+#include "bode/num.h"
 #include "bode/rand.h"
 #include "bode/template.h"
 #include "files.h"
@@ -237,6 +238,7 @@ static enum bode_err response_text(const struct post_state *s,
 {
     bool email = s->p.channel == BODE_CHANNEL_EMAIL;
     char *sanitised = NULL;
+    char version[24];
     enum bode_err err;
 
     err = put_field(out, "id", s->id, true);
@@ -259,19 +261,19 @@ static enum bode_err response_text(const struct post_state *s,
         err = bode_buf_adds(out, "},\"uri\":\"");
     if (!err)
         err = bode_json_escape(out, s->base, strlen(s->base));
+    bode_format_ll(s->tmpl->rec.version, version);
     if (!err)
-        err =
-            bode_buf_addf(out, "/v2/notifications/%s\",\"template\":{", s->id);
+        err = bode_buf_addv(out, "/v2/notifications/", s->id,
+                            "\",\"template\":{", NULL);
     if (!err)
         err = put_field(out, "id", s->tmpl->rec.id, true);
     if (!err)
-        err = bode_buf_addf(out, ",\"version\":%d,\"uri\":\"",
-                            s->tmpl->rec.version);
+        err = bode_buf_addv(out, ",\"version\":", version, ",\"uri\":\"", NULL);
     if (!err)
         err = bode_json_escape(out, s->base, strlen(s->base));
     if (!err)
-        err = bode_buf_addf(out, "/services/%s/templates/%s\"}",
-                            s->caller.service.id, s->tmpl->rec.id);
+        err = bode_buf_addv(out, "/services/", s->caller.service.id,
+                            "/templates/", s->tmpl->rec.id, "\"}", NULL);
     if (!err)
         err = put_field(out, "scheduled_for", s->p.scheduled_for_text, false);
     if (!err && email) {

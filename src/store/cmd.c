@@ -7,6 +7,7 @@
 
 #include "bode/alloc.h"
 #include "bode/hash.h"
+#include "bode/num.h"
 #include "store_int.h"
 
 extern const char bode_lua_accept[];
@@ -54,14 +55,14 @@ void bode_cmd_add(struct bode_cmd *c, const char *s)
 
 void bode_cmd_addi(struct bode_cmd *c, long long v)
 {
-    int n;
+    size_t n;
 
     if (c->argc == BODE_CMD_MAX) {
         c->overflow = true;
         return;
     }
-    n = snprintf(c->num[c->argc], sizeof(c->num[0]), "%lld", v);
-    bode_cmd_addn(c, c->num[c->argc], (size_t)n);
+    n = bode_format_ll(v, c->num[c->argc]);
+    bode_cmd_addn(c, c->num[c->argc], n);
 }
 
 void bode_cmd_field(struct bode_cmd *c, const char *name, const char *value)

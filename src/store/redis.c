@@ -9,6 +9,7 @@
 #include <sys/time.h>
 
 #include "bode/alloc.h"
+#include "bode/num.h"
 #include "redis_int.h"
 
 struct bode_redis {
@@ -249,22 +250,6 @@ bool bode_redis_is_connected(const struct bode_redis *r)
     return r->ctx != NULL;
 }
 
-/* Writes v in decimal at p; returns the digits written. */
-static size_t put_decimal(char *p, size_t v)
-{
-    char tmp[24];
-    size_t n = 0;
-    size_t i;
-
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (i = 0; i < n; i++)
-        p[i] = tmp[n - 1 - i];
-    return n;
-}
-
 /* The command in Redis's wire format (RESP), in stack when it fits, else
  * in *heap (freed by the caller). hiredis's own formatting runs its
  * printf-like sdscatfmt once per argument, which cost 4% of the API's CPU
@@ -290,13 +275,13 @@ static char *format_command(int argc, const char **argv, const size_t *lens,
     }
     p = buf;
     *p++ = '*';
-    p += put_decimal(p, (size_t)argc);
+    p += bode_format_padded((unsigned long)argc, 1, p);
     *p++ = '\r';
     *p++ = '\n';
     for (i = 0; i < argc; i++) {
         len = lens ? lens[i] : strlen(argv[i]);
         *p++ = '$';
-        p += put_decimal(p, len);
+        p += bode_format_padded((unsigned long)len, 1, p);
         *p++ = '\r';
         *p++ = '\n';
         memcpy(p, argv[i], len);

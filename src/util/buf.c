@@ -72,6 +72,19 @@ enum bode_err bode_buf_adds(struct bode_buf *b, const char *s)
     return bode_buf_add(b, s, strlen(s));
 }
 
+enum bode_err bode_buf_addv(struct bode_buf *b, ...)
+{
+    enum bode_err err = BODE_OK;
+    const char *s;
+    va_list ap;
+
+    va_start(ap, b);
+    while (!err && (s = va_arg(ap, const char *)) != NULL)
+        err = bode_buf_adds(b, s);
+    va_end(ap);
+    return err;
+}
+
 enum bode_err bode_buf_addc(struct bode_buf *b, char c)
 {
     return bode_buf_add(b, &c, 1);

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bode/num.h"
+
 static const char *const channels[BODE_CHANNEL__COUNT] = {"email", "sms"};
 static const char *const key_types[BODE_KEY__COUNT] = {"normal", "team",
                                                        "test"};
@@ -126,6 +128,7 @@ void bode_time_format(int64_t t, char out[BODE_TIME_SIZE])
     long micros = (long)(t % 1000000);
     struct tm tm;
     char wide[96];
+    char *p = out;
 
     if (micros < 0) {
         micros += 1000000;
@@ -135,12 +138,33 @@ void bode_time_format(int64_t t, char out[BODE_TIME_SIZE])
         snprintf(out, BODE_TIME_SIZE, "1970-01-01T00:00:00.000000Z");
         return;
     }
-    /* A roomy buffer first: the compiler cannot prove the fields fit. */
-    snprintf(wide, sizeof(wide), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, micros);
-    memcpy(out, wide, BODE_TIME_SIZE - 1);
-    out[BODE_TIME_SIZE - 1] = '\0';
+    if (tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
+        /* Years that do not fit four digits: cut, as before. A roomy
+         * buffer first: the compiler cannot prove the fields fit. */
+        snprintf(wide, sizeof(wide), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec, micros);
+        memcpy(out, wide, BODE_TIME_SIZE - 1);
+        out[BODE_TIME_SIZE - 1] = '\0';
+        return;
+    }
+    /* Digit by digit: every accept formats a time, and snprintf's format
+     * parsing was the larger part of that. */
+    p += bode_format_padded((unsigned long)(tm.tm_year + 1900), 4, p);
+    *p++ = '-';
+    p += bode_format_padded((unsigned long)(tm.tm_mon + 1), 2, p);
+    *p++ = '-';
+    p += bode_format_padded((unsigned long)tm.tm_mday, 2, p);
+    *p++ = 'T';
+    p += bode_format_padded((unsigned long)tm.tm_hour, 2, p);
+    *p++ = ':';
+    p += bode_format_padded((unsigned long)tm.tm_min, 2, p);
+    *p++ = ':';
+    p += bode_format_padded((unsigned long)tm.tm_sec, 2, p);
+    *p++ = '.';
+    p += bode_format_padded((unsigned long)micros, 6, p);
+    *p++ = 'Z';
+    *p = '\0';
 }
 
 static int digits(const char **p, int n, int *out)

@@ -28,6 +28,21 @@ static void test_bode_buf_add_grows_and_terminates(void **state)
     assert_null(b.data);
 }
 
+static void test_bode_buf_addv(void **state)
+{
+    struct bode_buf b;
+
+    (void)state;
+    bode_buf_init(&b, 10);
+    assert_int_equal(bode_buf_addv(&b, "ab", "", "cd", NULL), BODE_OK);
+    assert_string_equal(bode_buf_str(&b), "abcd");
+    /* Stops at the first part past the cap; what came before stays. */
+    assert_int_equal(bode_buf_addv(&b, "ef", "ghijk", "l", NULL),
+                     BODE_ERR_TOO_BIG);
+    assert_string_equal(bode_buf_str(&b), "abcdef");
+    bode_buf_release(&b);
+}
+
 static void test_bode_buf_add_refuses_past_cap(void **state)
 {
     struct bode_buf b;
@@ -167,6 +182,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bode_buf_add_grows_and_terminates),
         cmocka_unit_test(test_bode_buf_add_refuses_past_cap),
+        cmocka_unit_test(test_bode_buf_addv),
         cmocka_unit_test(test_bode_buf_add_unbounded_cap),
         cmocka_unit_test(test_bode_buf_addf_formats_and_caps),
         cmocka_unit_test(test_bode_buf_take_hands_over),
