@@ -130,6 +130,12 @@ enum bode_err bode_jwt_parse(const char *token, size_t len,
 bool bode_jwt_verify(const struct bode_jwt *jwt, const void *secret,
                      size_t secret_len);
 
+/* True when a[0..alen) and b[0..blen) are the same bytes, in time that
+ * depends only on the lengths: for comparing a token with one that
+ * verified earlier without telling how much of a forged one matched. */
+bool bode_jwt_same_token(const char *a, size_t alen, const char *b,
+                         size_t blen);
+
 /* Applies, to a token whose signature verified, the claim checks PyJWT
  * and Notify make after the signature, in their order: iat not a number
  * or more than 30 s ahead of now, then nbf ahead (BODE_JWT_CLOCK); nbf or

@@ -430,6 +430,11 @@ bool bode_jwt_verify(const struct bode_jwt *jwt, const void *secret,
     return ok;
 }
 
+bool bode_jwt_same_token(const char *a, size_t alen, const char *b, size_t blen)
+{
+    return alen == blen && CRYPTO_memcmp(a, b, alen) == 0;
+}
+
 enum bode_err bode_jwt_check_iat(const struct bode_jwt *jwt, int64_t now,
                                  struct bode_jwt_error *err)
 {

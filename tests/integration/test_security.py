@@ -347,6 +347,63 @@ class RevocationTest(unittest.TestCase):
             redis.stop()
 
 
+class RecentTokenTest(unittest.TestCase):
+    """Each API thread remembers tokens it verified in the last second
+    (official clients send one token for a whole second), but a
+    remembered token still meets every check that can change: a forged
+    signature is no match, a revoked key and the iat window still apply."""
+
+    def test_remembered_tokens_keep_every_check(self):
+        redis = Redis()
+        api = None
+        try:
+            env = dict(os.environ, BODE_REDIS_URL=redis.url,
+                       BODE_SECRET_KEY=TEST_SECRET_KEY)
+            sid = run_cli(env, "service", "create", "--name", "Memo")
+            made = json.loads(run_cli(env, "key", "create", sid, "--type",
+                                      "live", "--json"))
+            secret = made["key"][-36:]
+            # No key cache: a revocation is seen by the very next request.
+            api = Bode(["api"], env={"BODE_REDIS_URL": redis.url,
+                                     "BODE_AUTH_CACHE_MS": "0",
+                                     "BODE_THREADS": "1"})
+            api.wait_http()
+            tok = token(sid, secret, iat=int(time.time()))
+            for _ in range(3):
+                self.assertEqual(call(api.port, "GET", "/v2/templates",
+                                      tok)[0], 200)
+            # The same token with one signature character changed.
+            head, sig = tok.rsplit(".", 1)
+            forged = head + "." + ("A" if sig[0] != "A" else "B") + sig[1:]
+            code, _, body = call(api.port, "GET", "/v2/templates", forged)
+            self.assertEqual(code, 403, body)
+            self.assertEqual(call(api.port, "GET", "/v2/templates",
+                                  tok)[0], 200)
+            run_cli(env, "key", "revoke", sid, made["id"])
+            code, _, body = call(api.port, "GET", "/v2/templates", tok)
+            self.assertEqual(code, 403, body)
+            self.assertEqual(body["errors"][0]["message"],
+                             "Invalid token: API key revoked")
+            # A token 30 s old passes; the same token a second later, while
+            # it may still be remembered, is outside the window.
+            fresh = json.loads(run_cli(env, "key", "create", sid, "--type",
+                                       "live", "--json"))["key"][-36:]
+            while time.time() % 1 > 0.3:
+                time.sleep(0.01)
+            second = int(time.time())
+            old = token(sid, fresh, iat=second - 30)
+            self.assertEqual(call(api.port, "GET", "/v2/templates",
+                                  old)[0], 200)
+            while int(time.time()) == second:
+                time.sleep(0.005)
+            code, _, body = call(api.port, "GET", "/v2/templates", old)
+            self.assertEqual(code, 403, body)
+        finally:
+            if api:
+                api.cleanup()
+            redis.stop()
+
+
 class ReplayGuardTest(unittest.TestCase):
     """BODE_JWT_REPLAY_GUARD=1: each token is accepted once, on any API
     process sharing the Redis; off by default."""
