@@ -189,6 +189,8 @@ static void job_release(struct bode_worker *w, struct job *j)
         bode_free(j->att);
     }
     bode_notification_release(&j->rec);
+    bode_free(j->from);
+    bode_free(j->to_ascii);
     memset(j, 0, sizeof(*j));
 }
 
@@ -667,10 +669,29 @@ static enum bode_err render(struct bode_worker *w, struct job *j,
         err = bode_tmpl_render_text(t, pers, &opts, &j->text, &terr);
     if (!err && bode_validate_email(j->rec.to, strlen(j->rec.to), &email))
         err = BODE_ERR_INVALID;
-    if (!err)
-        snprintf(j->to_ascii, sizeof(j->to_ascii), "%s", email.ascii);
+    if (!err) {
+        bode_free(j->to_ascii);
+        j->to_ascii = bode_strdup(email.ascii);
+        if (!j->to_ascii)
+            err = BODE_ERR_NOMEM;
+    }
     (void)w;
     return err;
+}
+
+/* "local@domain" in a new heap string; NULL when out of memory. */
+static char *join_address(const char *local, const char *domain)
+{
+    size_t l = strlen(local);
+    size_t d = strlen(domain);
+    char *out = bode_malloc(l + d + 2);
+
+    if (!out)
+        return NULL;
+    memcpy(out, local, l);
+    out[l] = '@';
+    memcpy(out + l + 1, domain, d + 1);
+    return out;
 }
 
 /* Renders j's message from its template version and personalisation.
@@ -689,9 +710,12 @@ static const char *prepare(struct bode_worker *w, struct job *j, int64_t now)
     else if (render(w, j, t, pers))
         why = "cannot render";
     json_decref(pers);
-    if (!why)
-        snprintf(j->from, sizeof(j->from), "%s@%s", j->svc.email_from,
-                 j->svc.email_domain);
+    if (!why && j->rec.channel == BODE_CHANNEL_EMAIL) {
+        bode_free(j->from);
+        j->from = join_address(j->svc.email_from, j->svc.email_domain);
+        if (!j->from)
+            why = "out of memory";
+    }
     return why;
 }
 

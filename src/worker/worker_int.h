@@ -88,8 +88,10 @@ struct job {
     struct bode_buf html;
     struct bode_buf text;
     struct bode_buf sms;
-    char from[256];
-    char to_ascii[1300];
+    /* Email only, owned, set by prepare: heap strings rather than room in
+     * every job (1.5 KB each, times hundreds in flight). */
+    char *from;      /* the service's sender address */
+    char *to_ascii;  /* the recipient with its domain in ASCII (IDNA) */
     int64_t sent_at; /* when the current provider was given it */
     /* Files sent as attachments (attach.c); NULL unless the service is
      * in attachment mode: most jobs never need the room. */
