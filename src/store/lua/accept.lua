@@ -102,7 +102,7 @@ redis.call("ZADD", KEYS[2], ARGV[1], ARGV[9])
 -- Entries past the retention point at expired records, which listing
 -- skips; trimming them on one accept in 64 (by the id's random last hex
 -- digits) keeps the index bounded without a call on every accept.
-if tonumber(string.sub(ARGV[9], -2), 16) < 4 then
+if (tonumber(string.sub(ARGV[9], -2), 16) or 0) < 4 then
   redis.call("ZREMRANGEBYSCORE", KEYS[2], "-inf", "(" .. ARGV[8])
 end
 if scheduled_for then
