@@ -73,6 +73,22 @@ static enum bode_status status_of(struct fixture *f, const char *id)
     return s;
 }
 
+/* Asserts that the TTL of the notification's history list is within 5 s
+ * of want (want < 0: of the record's own TTL). */
+static void assert_history_ttl(struct fixture *f, const char *id, long want)
+{
+    char cmd[1200];
+
+    snprintf(cmd, sizeof(cmd),
+             "h=$(redis-cli -s %s TTL 'bode:{s:%s}:n:%s:h'); "
+             "r=$(redis-cli -s %s TTL 'bode:{s:%s}:n:%s'); w=%ld; "
+             "[ $w -lt 0 ] && w=$r; "
+             "[ $h -gt 0 ] && [ $((h - w)) -le 5 ] && [ $((w - h)) -le 5 ]",
+             f->ts.srv.sock, f->ts.svc.id, id, f->ts.srv.sock, f->ts.svc.id, id,
+             want);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_bode_queue_claim_guards_against_double_sending(void **state)
 {
     struct fixture *f = *state;
@@ -119,6 +135,8 @@ static void test_bode_queue_claim_guards_against_double_sending(void **state)
     assert_int_equal(bode_queue_transition(f->ts.r, &t, &applied), BODE_OK);
     assert_true(applied);
     assert_int_equal(status_of(f, id), BODE_STATUS_SENDING);
+    /* Not final: the history lives as long as the record. */
+    assert_history_ttl(f, id, -1);
     /* Past "created": never claimed again, even after the lease. */
     assert_int_equal(bode_queue_claim(f->ts.r, &e[0], "w2", now + 60000000,
                                       30000000, &claimed, why, &rec),
@@ -132,6 +150,9 @@ static void test_bode_queue_claim_guards_against_double_sending(void **state)
     t.provider_ref = NULL;
     assert_int_equal(bode_queue_transition(f->ts.r, &t, &applied), BODE_OK);
     assert_true(applied);
+    /* Final: record and history both kept for the retention. */
+    assert_history_ttl(f, id, 7L * 86400);
+    assert_history_ttl(f, id, -1);
     t.status = BODE_STATUS_SENDING;
     t.provider_ref = "ref-1";
     assert_int_equal(bode_queue_transition(f->ts.r, &t, &applied), BODE_OK);

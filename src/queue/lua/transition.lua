@@ -47,9 +47,13 @@ local function ack()
   end
 end
 
-local function history(what)
+-- The history list lives as long as the record; a final transition sets
+-- both expiries itself, so it passes keep_ttl = false and saves two calls.
+local function history(what, keep_ttl)
   redis.call("RPUSH", KEYS[2], now .. " " .. what .. " " .. ARGV[10])
-  redis.call("EXPIRE", KEYS[2], redis.call("TTL", KEYS[1]))
+  if keep_ttl then
+    redis.call("EXPIRE", KEYS[2], redis.call("TTL", KEYS[1]))
+  end
 end
 
 if ARGV[3] == "retry" then
@@ -60,7 +64,7 @@ if ARGV[3] == "retry" then
   redis.call("HDEL", KEYS[1], "lease_until", "lease_owner")
   redis.call("HSET", KEYS[1], "updated_at", now)
   redis.call("ZADD", KEYS[4], ARGV[5], id)
-  history("retry")
+  history("retry", true)
   ack()
   return {"ok", status}
 end
@@ -93,7 +97,7 @@ if ARGV[7] ~= "" and KEYS[6] ~= "" then
   redis.call("SET", KEYS[6], cur[3] .. " " .. id, "EX",
              tonumber(ARGV[8]) + 345600)
 end
-history(new)
+history(new, not final[new])
 if final[new] then
   redis.call("ZREM", KEYS[7], id)
   redis.call("EXPIRE", KEYS[1], tonumber(ARGV[8]))
