@@ -155,8 +155,8 @@ void bode_api_metrics_request(const struct bode_api_ctx *ctx,
                               int status, long duration_us);
 
 /* Counts one connection closed by the HTTP layer's request deadline;
- * headers says whether the headers were still arriving (else the body). */
+ * phase is what was still arriving: "request_line", "headers" or "body". */
 void bode_api_metrics_request_timeout(const struct bode_api_ctx *ctx,
-                                      bool headers);
+                                      const char *phase);
 
 #endif

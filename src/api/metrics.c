@@ -35,7 +35,8 @@ static const struct bode_metric_desc duration = {
 static const struct bode_metric_desc timeouts = {
     "bode_http_request_timeouts_total",
     "Connections closed because a request did not arrive whole within "
-    "BODE_REQUEST_TIMEOUT, by what was still missing: headers or body.",
+    "BODE_REQUEST_TIMEOUT, by what was still missing: request_line, "
+    "headers or body.",
     BODE_METRIC_COUNTER,
     1,
     {"phase"},
@@ -192,10 +193,8 @@ void bode_api_metrics_request(const struct bode_api_ctx *ctx,
 }
 
 void bode_api_metrics_request_timeout(const struct bode_api_ctx *ctx,
-                                      bool headers)
+                                      const char *phase)
 {
-    const char *phase = headers ? "headers" : "body";
-
     if (ctx && ctx->metrics)
         bode_metrics_add(ctx->metrics, &timeouts, &phase, 1);
 }

@@ -12,13 +12,13 @@
 
 #include "bode/alloc.h"
 
-enum stage { S_HEADERS, S_BODY, S_ANSWERING };
+enum stage { S_IDLE, S_HEADERS, S_BODY, S_ANSWERING };
 
 struct deadline_slot {
     int fd;             /* -1 when free; written under the lock */
     bool shut;          /* under the lock: shut down once, not again */
     atomic_int stage;   /* enum stage */
-    atomic_llong since; /* ms when the current request could begin */
+    atomic_llong since; /* ms when the current stage's clock started */
 };
 
 struct deadline {
@@ -28,7 +28,8 @@ struct deadline {
     bool started;
     bool stopping; /* under the lock */
     long tick_ms;
-    long timeout_ms;
+    long request_ms;
+    long idle_ms;
     deadline_expired_fn expired;
     void *cls;
     struct deadline_slot *slots;
@@ -46,7 +47,7 @@ long long deadline_now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-struct deadline *deadline_new(size_t max_conns, long timeout_ms,
+struct deadline *deadline_new(size_t max_conns, long request_ms, long idle_ms,
                               deadline_expired_fn expired, void *cls)
 {
     struct deadline *d = bode_calloc(1, sizeof(*d));
@@ -64,7 +65,8 @@ struct deadline *deadline_new(size_t max_conns, long timeout_ms,
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->wake, NULL);
     d->nslots = max_conns;
-    d->timeout_ms = timeout_ms;
+    d->request_ms = request_ms;
+    d->idle_ms = idle_ms;
     d->expired = expired;
     d->cls = cls;
     return d;
@@ -133,7 +135,7 @@ struct deadline_slot *deadline_open(struct deadline *d, int fd)
     if (s) {
         s->fd = fd;
         s->shut = false;
-        atomic_store(&s->stage, S_HEADERS);
+        atomic_store(&s->stage, S_IDLE);
         atomic_store(&s->since, deadline_now_ms());
     }
     pthread_mutex_unlock(&d->lock);
@@ -148,6 +150,14 @@ void deadline_close(struct deadline *d, struct deadline_slot *s)
     s->fd = -1;
     d->free_list[d->nfree++] = (size_t)(s - d->slots);
     pthread_mutex_unlock(&d->lock);
+}
+
+void deadline_request_line(struct deadline_slot *s)
+{
+    if (!s)
+        return;
+    atomic_store(&s->since, deadline_now_ms());
+    atomic_store(&s->stage, S_HEADERS);
 }
 
 void deadline_headers_done(struct deadline_slot *s)
@@ -167,7 +177,14 @@ void deadline_next_request(struct deadline_slot *s)
     if (!s)
         return;
     atomic_store(&s->since, deadline_now_ms());
-    atomic_store(&s->stage, S_HEADERS);
+    atomic_store(&s->stage, S_IDLE);
+}
+
+static enum deadline_phase phase_of(int stage)
+{
+    if (stage == S_IDLE)
+        return DEADLINE_REQUEST_LINE;
+    return stage == S_HEADERS ? DEADLINE_HEADERS : DEADLINE_BODY;
 }
 
 size_t deadline_sweep(struct deadline *d, long long now_ms)
@@ -184,7 +201,8 @@ size_t deadline_sweep(struct deadline *d, long long now_ms)
             continue;
         stage = atomic_load(&s->stage);
         if (stage == S_ANSWERING ||
-            now_ms - atomic_load(&s->since) <= d->timeout_ms)
+            now_ms - atomic_load(&s->since) <=
+                (stage == S_IDLE ? d->idle_ms : d->request_ms))
             continue;
         /* shutdown, not close: libmicrohttpd owns the descriptor and
          * closes it once it sees the end of the stream. */
@@ -192,7 +210,7 @@ size_t deadline_sweep(struct deadline *d, long long now_ms)
         s->shut = true;
         shut++;
         if (d->expired)
-            d->expired(d->cls, stage == S_HEADERS);
+            d->expired(d->cls, phase_of(stage));
     }
     pthread_mutex_unlock(&d->lock);
     return shut;

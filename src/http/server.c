@@ -337,14 +337,15 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
         info ? deadline_open(s->deadline, info->connect_fd) : NULL;
 }
 
-static void on_deadline(void *cls, bool headers)
+static void on_deadline(void *cls, enum deadline_phase phase)
 {
+    static const char *const names[] = {"request_line", "headers", "body"};
     struct bode_http_server *s = cls;
 
     bode_log(BODE_LOG_WARN, "request_timeout",
-             BODE_LOG_S("phase", headers ? "headers" : "body"),
+             BODE_LOG_S("phase", names[phase]),
              BODE_LOG_I("timeout_s", s->cfg->request_timeout));
-    bode_api_metrics_request_timeout(s->api, headers);
+    bode_api_metrics_request_timeout(s->api, names[phase]);
 }
 
 /* Called with the request line's URI before it is parsed: the only place
@@ -355,7 +356,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     struct req_state *st = bode_calloc(1, sizeof(*st));
 
     (void)cls;
-    (void)conn;
+    deadline_request_line(connection_slot(conn));
     if (st)
         st->raw_uri = bode_strndup(uri, 8192);
     return st;
@@ -425,8 +426,13 @@ struct bode_http_server *bode_http_start(const struct bode_config *cfg,
     s->api = api;
     atomic_init(&s->in_flight, 0);
     s->deadline =
+        /* Before a request line, libmicrohttpd's idle timeout closes a
+         * silent connection first; the watchdog only has to catch one
+         * dribbling its request line, so it allows both timeouts. */
         deadline_new((size_t)cfg->conn_limit,
-                     (long)cfg->request_timeout * 1000L, on_deadline, s);
+                     (long)cfg->request_timeout * 1000L,
+                     ((long)cfg->conn_timeout + cfg->request_timeout) * 1000L,
+                     on_deadline, s);
     if (!s->deadline || deadline_start(s->deadline, 250)) {
         *err = s->deadline ? BODE_ERR_IO : BODE_ERR_NOMEM;
         snprintf(why, why_size, "cannot start the request watchdog");

@@ -60,9 +60,9 @@ static const struct setting settings[] = {
     INT("BODE_CONN_TIMEOUT", conn_timeout, 1, 3600,
         "Seconds an idle client connection is kept open"),
     INT("BODE_REQUEST_TIMEOUT", request_timeout, 1, 3600,
-        "Seconds a client has to send a whole request (headers and body), "
-        "counted from when its connection opened or its previous request "
-        "completed; then the connection is closed"),
+        "Seconds a client has to send a whole request (headers and body) "
+        "from its request line; a request line itself gets "
+        "BODE_CONN_TIMEOUT plus this; then the connection is closed"),
     INT("BODE_CONN_LIMIT", conn_limit, 1, 100000,
         "Most client connections open at once"),
     INT("BODE_PER_IP_LIMIT", per_ip_limit, 0, 100000,

@@ -574,20 +574,26 @@ class BadInputTest(unittest.TestCase):
             self.assertTrue(got == b"" or got.startswith(b"HTTP/1.1 4"), got)
             self.assertLess(closed_after, CONN_TIMEOUT + 2.5, name)
             self.assertGreater(closed_after, CONN_TIMEOUT - 1, name)
-        # A client dribbling one header byte per second is never idle, so
-        # only the request deadline closes it.
-        for name, first, drip in [
+        # A client dribbling one byte per second is never idle, so only
+        # the request deadline closes it: BODE_REQUEST_TIMEOUT from the
+        # request line, and before a request line the idle timeout plus
+        # the request timeout (so a silent keep-alive connection always
+        # meets libmicrohttpd's idle timeout first).
+        for name, first, drip, deadline in [
+                ("dribble_request_line", b"G", b"E",
+                 CONN_TIMEOUT + REQUEST_TIMEOUT),
                 ("dribble_headers", b"GET /_status HTTP/1.1\r\nHost: x\r\n",
-                 b"X"),
+                 b"X", REQUEST_TIMEOUT),
                 ("dribble_body", b"POST /_status HTTP/1.1\r\nHost: x\r\n"
-                                 b"Content-Length: 100\r\n\r\n", b"0")]:
+                                 b"Content-Length: 100\r\n\r\n", b"0",
+                 REQUEST_TIMEOUT)]:
             s = socket.create_connection(("127.0.0.1", self.api.port))
             s.settimeout(0.01)
             start = time.monotonic()
             s.sendall(first)
             closed_after = None
             sent = 0
-            while time.monotonic() - start < REQUEST_TIMEOUT * 3:
+            while time.monotonic() - start < deadline * 3:
                 try:
                     # One byte a second; look for the close ten times as
                     # often, so it is seen within 0.1 s.
@@ -608,8 +614,8 @@ class BadInputTest(unittest.TestCase):
             self.assertIsNotNone(closed_after, f"{name}: never closed")
             # The deadline, plus the watchdog's 0.25 s tick and this loop's
             # 0.1 s.
-            self.assertGreater(closed_after, REQUEST_TIMEOUT - 0.5, name)
-            self.assertLess(closed_after, REQUEST_TIMEOUT + 1, name)
+            self.assertGreater(closed_after, deadline - 0.5, name)
+            self.assertLess(closed_after, deadline + 1, name)
         # The clock restarts with each request: a keep-alive client asking
         # once a second for longer than the deadline keeps its connection.
         conn = http.client.HTTPConnection("127.0.0.1", self.api.port,
@@ -636,7 +642,7 @@ class BadInputTest(unittest.TestCase):
         conn.request("GET", "/metrics")
         scrape = conn.getresponse().read().decode()
         conn.close()
-        for phase in ("headers", "body"):
+        for phase in ("request_line", "headers", "body"):
             line = f'bode_http_request_timeouts_total{{phase="{phase}"}} '
             self.assertIn(line, scrape)
             self.assertGreaterEqual(

@@ -1,8 +1,8 @@
 /* The HTTP request deadline (src/http/deadline.c) on real sockets: a
  * connection is shut down only when its request has not arrived whole in
- * time, once, never while it is being answered, never after its slot is
- * closed, and the clock restarts for each request on a keep-alive
- * connection. */
+ * time (or its request line, within the longer idle allowance), once,
+ * never while it is being answered, never after its slot is closed, and
+ * the clock restarts for each request on a keep-alive connection. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,21 +14,18 @@
 
 #include "http/deadline.h"
 
-#define TIMEOUT_MS 1000
+#define REQUEST_MS 1000
+#define IDLE_MS 3000
 
 struct seen {
-    int headers;
-    int body;
+    int phase[3]; /* by enum deadline_phase */
 };
 
-static void count(void *cls, bool headers)
+static void count(void *cls, enum deadline_phase phase)
 {
     struct seen *seen = cls;
 
-    if (headers)
-        seen->headers++;
-    else
-        seen->body++;
+    seen->phase[phase]++;
 }
 
 struct pair {
@@ -59,28 +56,59 @@ static bool peer_sees_eof(const struct pair *p)
     return recv(p->peer, &c, 1, MSG_DONTWAIT) == 0;
 }
 
-static void test_late_headers_are_shut_down_once(void **state)
+static struct deadline *make(size_t max, struct seen *seen)
 {
-    struct seen seen = {0, 0};
-    struct deadline *d = deadline_new(4, TIMEOUT_MS, count, &seen);
+    struct deadline *d = deadline_new(max, REQUEST_MS, IDLE_MS, count, seen);
+
+    assert_non_null(d);
+    return d;
+}
+
+static void test_request_line_gets_the_idle_allowance(void **state)
+{
+    struct seen seen = {{0}};
+    struct deadline *d = make(4, &seen);
     struct deadline_slot *s;
     struct pair p;
     long long t0;
 
     (void)state;
-    assert_non_null(d);
     pair_open(&p);
     t0 = deadline_now_ms();
     s = deadline_open(d, p.ours);
     assert_non_null(s);
-    assert_int_equal(deadline_sweep(d, t0 + TIMEOUT_MS - 100), 0);
+    /* Past the request timeout but within the idle allowance. */
+    assert_int_equal(deadline_sweep(d, t0 + IDLE_MS - 100), 0);
     assert_false(peer_sees_eof(&p));
-    assert_int_equal(deadline_sweep(d, t0 + TIMEOUT_MS + 100), 1);
+    assert_int_equal(deadline_sweep(d, t0 + IDLE_MS + 100), 1);
     assert_true(peer_sees_eof(&p));
-    assert_int_equal(seen.headers, 1);
-    assert_int_equal(seen.body, 0);
-    assert_int_equal(deadline_sweep(d, t0 + 10 * TIMEOUT_MS), 0);
-    assert_int_equal(seen.headers, 1);
+    assert_int_equal(seen.phase[DEADLINE_REQUEST_LINE], 1);
+    deadline_close(d, s);
+    pair_close(&p);
+    deadline_free(d);
+}
+
+static void test_late_headers_are_shut_down_once(void **state)
+{
+    struct seen seen = {{0}};
+    struct deadline *d = make(4, &seen);
+    struct deadline_slot *s;
+    struct pair p;
+    long long t0;
+
+    (void)state;
+    pair_open(&p);
+    s = deadline_open(d, p.ours);
+    t0 = deadline_now_ms();
+    deadline_request_line(s);
+    assert_int_equal(deadline_sweep(d, t0 + REQUEST_MS - 100), 0);
+    assert_false(peer_sees_eof(&p));
+    assert_int_equal(deadline_sweep(d, t0 + REQUEST_MS + 100), 1);
+    assert_true(peer_sees_eof(&p));
+    assert_int_equal(seen.phase[DEADLINE_HEADERS], 1);
+    assert_int_equal(seen.phase[DEADLINE_BODY], 0);
+    assert_int_equal(deadline_sweep(d, t0 + 10 * IDLE_MS), 0);
+    assert_int_equal(seen.phase[DEADLINE_HEADERS], 1);
     deadline_close(d, s);
     pair_close(&p);
     deadline_free(d);
@@ -88,19 +116,20 @@ static void test_late_headers_are_shut_down_once(void **state)
 
 static void test_slow_body_counts_as_body(void **state)
 {
-    struct seen seen = {0, 0};
-    struct deadline *d = deadline_new(4, TIMEOUT_MS, count, &seen);
+    struct seen seen = {{0}};
+    struct deadline *d = make(4, &seen);
     struct deadline_slot *s;
     struct pair p;
 
     (void)state;
     pair_open(&p);
     s = deadline_open(d, p.ours);
+    deadline_request_line(s);
     deadline_headers_done(s);
-    assert_int_equal(deadline_sweep(d, deadline_now_ms() + 2 * TIMEOUT_MS), 1);
+    assert_int_equal(deadline_sweep(d, deadline_now_ms() + 2 * REQUEST_MS), 1);
     assert_true(peer_sees_eof(&p));
-    assert_int_equal(seen.headers, 0);
-    assert_int_equal(seen.body, 1);
+    assert_int_equal(seen.phase[DEADLINE_HEADERS], 0);
+    assert_int_equal(seen.phase[DEADLINE_BODY], 1);
     deadline_close(d, s);
     pair_close(&p);
     deadline_free(d);
@@ -108,8 +137,8 @@ static void test_slow_body_counts_as_body(void **state)
 
 static void test_answering_and_next_request(void **state)
 {
-    struct seen seen = {0, 0};
-    struct deadline *d = deadline_new(4, TIMEOUT_MS, count, &seen);
+    struct seen seen = {{0}};
+    struct deadline *d = make(4, &seen);
     struct deadline_slot *s;
     struct pair p;
     long long t0;
@@ -117,17 +146,22 @@ static void test_answering_and_next_request(void **state)
     (void)state;
     pair_open(&p);
     s = deadline_open(d, p.ours);
+    deadline_request_line(s);
     deadline_headers_done(s);
     deadline_answering(s);
     /* A slow handler is not the client's fault. */
-    assert_int_equal(deadline_sweep(d, deadline_now_ms() + 60 * TIMEOUT_MS), 0);
-    /* The next request on the connection gets a whole timeout of its own,
-     * counted from when the previous one completed. */
+    assert_int_equal(deadline_sweep(d, deadline_now_ms() + 60 * IDLE_MS), 0);
+    /* Between requests a keep-alive connection has the idle allowance,
+     * counted from when the previous request completed... */
     deadline_next_request(s);
     t0 = deadline_now_ms();
-    assert_int_equal(deadline_sweep(d, t0 + TIMEOUT_MS - 100), 0);
+    assert_int_equal(deadline_sweep(d, t0 + IDLE_MS - 100), 0);
+    /* ...and its next request a whole request timeout of its own. */
+    deadline_request_line(s);
+    t0 = deadline_now_ms();
+    assert_int_equal(deadline_sweep(d, t0 + REQUEST_MS - 100), 0);
     assert_false(peer_sees_eof(&p));
-    assert_int_equal(deadline_sweep(d, t0 + TIMEOUT_MS + 100), 1);
+    assert_int_equal(deadline_sweep(d, t0 + REQUEST_MS + 100), 1);
     assert_true(peer_sees_eof(&p));
     deadline_close(d, s);
     pair_close(&p);
@@ -136,7 +170,7 @@ static void test_answering_and_next_request(void **state)
 
 static void test_closed_slots_are_never_touched_and_reused(void **state)
 {
-    struct deadline *d = deadline_new(2, TIMEOUT_MS, NULL, NULL);
+    struct deadline *d = deadline_new(2, REQUEST_MS, IDLE_MS, NULL, NULL);
     struct deadline_slot *a;
     struct deadline_slot *b;
     struct deadline_slot *c;
@@ -155,12 +189,12 @@ static void test_closed_slots_are_never_touched_and_reused(void **state)
     /* Full: the third connection is left to the idle timeout. */
     assert_null(deadline_open(d, pc.ours));
     deadline_close(d, a);
-    assert_int_equal(deadline_sweep(d, deadline_now_ms() + 2 * TIMEOUT_MS), 1);
+    assert_int_equal(deadline_sweep(d, deadline_now_ms() + 2 * IDLE_MS), 1);
     assert_false(peer_sees_eof(&pa));
     assert_true(peer_sees_eof(&pb));
     c = deadline_open(d, pc.ours);
     assert_ptr_equal(c, a);
-    assert_int_equal(deadline_sweep(d, deadline_now_ms() + 2 * TIMEOUT_MS), 1);
+    assert_int_equal(deadline_sweep(d, deadline_now_ms() + 2 * IDLE_MS), 1);
     assert_true(peer_sees_eof(&pc));
     deadline_close(d, b);
     deadline_close(d, c);
@@ -173,8 +207,8 @@ static void test_closed_slots_are_never_touched_and_reused(void **state)
 
 static void test_watchdog_thread_shuts_down_in_time(void **state)
 {
-    struct seen seen = {0, 0};
-    struct deadline *d = deadline_new(4, 200, count, &seen);
+    struct seen seen = {{0}};
+    struct deadline *d = deadline_new(4, 200, 400, count, &seen);
     struct deadline_slot *s;
     struct pair p;
     long long t0 = deadline_now_ms();
@@ -183,13 +217,14 @@ static void test_watchdog_thread_shuts_down_in_time(void **state)
     (void)state;
     pair_open(&p);
     s = deadline_open(d, p.ours);
+    deadline_request_line(s);
     assert_int_equal(deadline_start(d, 20), 0);
     while (!peer_sees_eof(&p) && deadline_now_ms() - t0 < 5000)
         usleep(5000);
     waited = deadline_now_ms() - t0;
     assert_true(peer_sees_eof(&p));
     assert_true(waited >= 200);
-    assert_int_equal(seen.headers, 1);
+    assert_int_equal(seen.phase[DEADLINE_HEADERS], 1);
     deadline_close(d, s);
     pair_close(&p);
     deadline_free(d);
@@ -198,6 +233,7 @@ static void test_watchdog_thread_shuts_down_in_time(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_request_line_gets_the_idle_allowance),
         cmocka_unit_test(test_late_headers_are_shut_down_once),
         cmocka_unit_test(test_slow_body_counts_as_body),
         cmocka_unit_test(test_answering_and_next_request),
