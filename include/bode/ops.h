@@ -57,9 +57,11 @@ struct bode_ops_lane_stats {
 
 struct bode_ops_queue_stats {
     struct bode_ops_lane_stats lanes[BODE_LANE__COUNT];
-    long long retries;     /* waiting in retry sets */
-    long long retries_due; /* of which due now */
-    long long dead;        /* dead letters */
+    long long retries;       /* waiting in retry sets */
+    long long retries_due;   /* of which due now */
+    long long dead;          /* dead letters */
+    long long scheduled;     /* waiting for their scheduled_for time */
+    long long scheduled_due; /* of which due now (not yet promoted) */
     size_t services;
 };
 

@@ -216,8 +216,9 @@ struct bode_queue_levels {
     /* Age in seconds of the oldest pending entry over all services (by
      * its entry id, i.e. since it was queued); 0 when none is pending. */
     double oldest_pending_s[BODE_LANE__COUNT];
-    long long retry; /* notifications waiting for a retry */
-    long long dead;  /* entries in the dead-letter streams */
+    long long retry;     /* notifications waiting for a retry */
+    long long scheduled; /* waiting for their scheduled_for time */
+    long long dead;      /* entries in the dead-letter streams */
     long long services;
 };
 

@@ -118,6 +118,16 @@ static const struct bode_metric_desc retries = {
     0,
     NULL};
 
+static const struct bode_metric_desc scheduled = {
+    "bode_queue_scheduled",
+    "Notifications waiting for their scheduled_for time, summed over "
+    "services.",
+    BODE_METRIC_GAUGE,
+    0,
+    {NULL},
+    0,
+    NULL};
+
 static const struct bode_metric_desc dead = {
     "bode_queue_dead_letters",
     "Entries in the dead-letter streams, summed over services.",
@@ -151,8 +161,8 @@ static const struct bode_metric_desc *const api_families[] = {
 };
 
 static const struct bode_metric_desc *const queue_families[] = {
-    &depth,   &unread, &oldest_unread, &pending,   &oldest,
-    &retries, &dead,   &services,      &levels_up,
+    &depth,   &unread,    &oldest_unread, &pending,  &oldest,
+    &retries, &scheduled, &dead,          &services, &levels_up,
 };
 
 enum bode_err bode_api_metrics_declare(struct bode_metrics *m)
@@ -245,6 +255,7 @@ static void refresh_queue_levels(const struct bode_api_ctx *ctx)
         bode_metrics_set(ctx->metrics, &oldest, &lane, q.oldest_pending_s[l]);
     }
     bode_metrics_set(ctx->metrics, &retries, NULL, (double)q.retry);
+    bode_metrics_set(ctx->metrics, &scheduled, NULL, (double)q.scheduled);
     bode_metrics_set(ctx->metrics, &dead, NULL, (double)q.dead);
     bode_metrics_set(ctx->metrics, &services, NULL, (double)q.services);
     bode_metrics_set(ctx->metrics, &levels_up, NULL, 1);

@@ -440,9 +440,11 @@ static int queue_stats(struct admin *a, const struct ops_opts *o)
                           (json_int_t)st.lanes[l].pending,
                           "oldest_pending_age_s",
                           (double)st.lanes[l].oldest_pending / 1000.0));
-        j = json_pack("{s:o?, s:I, s:I, s:I, s:I}", "lanes", lanes, "retries",
-                      (json_int_t)st.retries, "retries_due",
-                      (json_int_t)st.retries_due, "dead", (json_int_t)st.dead,
+        j = json_pack("{s:o?, s:I, s:I, s:I, s:I, s:I, s:I}", "lanes", lanes,
+                      "retries", (json_int_t)st.retries, "retries_due",
+                      (json_int_t)st.retries_due, "scheduled",
+                      (json_int_t)st.scheduled, "scheduled_due",
+                      (json_int_t)st.scheduled_due, "dead", (json_int_t)st.dead,
                       "services", (json_int_t)st.services);
         return bode_cli_print_json(j);
     }
@@ -453,9 +455,10 @@ static int queue_stats(struct admin *a, const struct ops_opts *o)
                bode_lane_name((enum bode_lane)l), st.lanes[l].depth,
                st.lanes[l].pending,
                (double)st.lanes[l].oldest_pending / 1000.0);
-    printf("\nretries: %lld (%lld due now)   dead letters: %lld   "
-           "services: %zu\n",
-           st.retries, st.retries_due, st.dead, st.services);
+    printf("\nretries: %lld (%lld due now)   scheduled: %lld (%lld due now)"
+           "   dead letters: %lld   services: %zu\n",
+           st.retries, st.retries_due, st.scheduled, st.scheduled_due, st.dead,
+           st.services);
     return BODE_EXIT_OK;
 }
 

@@ -301,6 +301,17 @@ static enum bode_err service_stats(struct bode_redis *r, const char *sid,
         return err;
     st->retries_due += reply_integer(x);
     freeReplyObject(x);
+    bode_key_scheduled(key, sid);
+    x = bode_cmd_words(r, true, &err, "ZCARD", key, NULL);
+    if (!x)
+        return err;
+    st->scheduled += reply_integer(x);
+    freeReplyObject(x);
+    x = bode_cmd_words(r, true, &err, "ZCOUNT", key, "-inf", now_s, NULL);
+    if (!x)
+        return err;
+    st->scheduled_due += reply_integer(x);
+    freeReplyObject(x);
     bode_key_dead(key, sid);
     x = bode_cmd_words(r, true, &err, "XLEN", key, NULL);
     if (!x)

@@ -10,10 +10,10 @@
 
 #define GROUP "workers"
 #define LANE_STREAMS (BODE_CHANNEL__COUNT * BODE_LANE__COUNT)
-/* XLEN, XPENDING and XINFO GROUPS per lane stream, then ZCARD retry and
- * XLEN dead. */
+/* XLEN, XPENDING and XINFO GROUPS per lane stream, then ZCARD retry,
+ * XLEN dead and ZCARD scheduled. */
 #define PER_STREAM 3
-#define PER_SERVICE (PER_STREAM * LANE_STREAMS + 2)
+#define PER_SERVICE (PER_STREAM * LANE_STREAMS + 3)
 #define MAX_ARGS 6
 
 /* One pipelined batch of commands over borrowed strings. */
@@ -142,7 +142,7 @@ static void add_oldest_unread(struct bode_queue_levels *out, int lane,
 static enum bode_err measure_service(struct bode_redis *r, const char *sid,
                                      int64_t now, struct bode_queue_levels *out)
 {
-    char keys[LANE_STREAMS + 2][BODE_KEY_SIZE];
+    char keys[LANE_STREAMS + 3][BODE_KEY_SIZE];
     char start[LANE_STREAMS][64];
     int lane_of[LANE_STREAMS];
     struct batch b;
@@ -163,6 +163,7 @@ static enum bode_err measure_service(struct bode_redis *r, const char *sid,
                           bode_lane_name((enum bode_lane)lane));
     bode_key_retry(keys[LANE_STREAMS], sid);
     bode_key_dead(keys[LANE_STREAMS + 1], sid);
+    bode_key_scheduled(keys[LANE_STREAMS + 2], sid);
     for (k = 0; k < LANE_STREAMS; k++) {
         batch_add(&b, "XLEN", keys[k], NULL, NULL, NULL, NULL);
         batch_add(&b, "XPENDING", keys[k], GROUP, NULL, NULL, NULL);
@@ -170,6 +171,7 @@ static enum bode_err measure_service(struct bode_redis *r, const char *sid,
     }
     batch_add(&b, "ZCARD", keys[LANE_STREAMS], NULL, NULL, NULL, NULL);
     batch_add(&b, "XLEN", keys[LANE_STREAMS + 1], NULL, NULL, NULL, NULL);
+    batch_add(&b, "ZCARD", keys[LANE_STREAMS + 2], NULL, NULL, NULL, NULL);
     err = batch_run(r, &b);
     if (err)
         return err;
@@ -206,6 +208,7 @@ static enum bode_err measure_service(struct bode_redis *r, const char *sid,
     }
     out->retry += int_reply(b.replies[PER_STREAM * LANE_STREAMS]);
     out->dead += int_reply(b.replies[PER_STREAM * LANE_STREAMS + 1]);
+    out->scheduled += int_reply(b.replies[PER_STREAM * LANE_STREAMS + 2]);
     batch_release(&b);
     if (unread.n == 0)
         return BODE_OK;

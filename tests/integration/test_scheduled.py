@@ -4,6 +4,7 @@ stored and counted at once but handed to the provider only once due;
 cancelling one before it is due stops it for good; GC Notify's
 validation texts for scheduled_for."""
 import datetime
+import http.client
 import json
 import os
 import subprocess
@@ -67,6 +68,19 @@ class ScheduledTest(unittest.TestCase):
             "personalisation": {"name": name},
             "scheduled_for": scheduled_for})
 
+    def metric(self, name):
+        conn = http.client.HTTPConnection("127.0.0.1", self.api.port,
+                                          timeout=10)
+        try:
+            conn.request("GET", "/metrics")
+            text = conn.getresponse().read().decode()
+        finally:
+            conn.close()
+        for line in text.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        self.fail(f"{name} not in /metrics")
+
     def get(self, nid):
         return request(self.api.port, "GET", f"/v2/notifications/{nid}",
                        None, self.auth())[2]
@@ -87,6 +101,10 @@ class ScheduledTest(unittest.TestCase):
         got = self.get(nid)
         self.assertEqual(got["status"], "created")
         self.assertTrue(got["scheduled_for"].startswith(when[:19]))
+        # Operators see it waiting, in the CLI and in the metrics.
+        stats = json.loads(self.cli("queue", "stats", "--json"))
+        self.assertEqual((stats["scheduled"], stats["scheduled_due"]), (1, 0))
+        self.assertEqual(self.metric("bode_queue_scheduled"), 1)
         time.sleep(2)
         self.assertNotIn(nid, self.delivered_ids())
         self.assertEqual(self.get(nid)["status"], "created")
@@ -98,6 +116,9 @@ class ScheduledTest(unittest.TestCase):
         self.assertGreaterEqual(sent_at, due)
         wait_until(lambda: self.get(nid)["status"] == "delivered", 10,
                    what="delivered")
+        stats = json.loads(self.cli("queue", "stats", "--json"))
+        self.assertEqual(stats["scheduled"], 0)
+        self.assertEqual(self.metric("bode_queue_scheduled"), 0)
 
     def test_cancel_before_due_stops_it(self):
         status, _, data = self.send(iso(3))
