@@ -263,7 +263,10 @@ static int daily_limit(const struct bulk_state *s)
     const struct bode_service *svc = &s->caller.service;
     int limit;
 
-    if (s->caller.key_type == BODE_KEY_TEST)
+    /* Test keys, and (as GC Notify) jobs only to smoke-test numbers, are
+     * not counted. */
+    if (s->caller.key_type == BODE_KEY_TEST ||
+        (s->n_rows > 0 && s->simulated == s->n_rows))
         return 0;
     limit = s->tmpl->rec.type == BODE_CHANNEL_EMAIL ? svc->email_limit
                                                     : svc->sms_limit;
@@ -325,7 +328,7 @@ static bool check_counts(const struct bode_api_ctx *ctx, struct bulk_state *s,
                          struct bode_response *resp)
 {
     struct bode_redis *r = bode_api_redis(ctx);
-    int limit = daily_limit(s);
+    int limit;
     char text[160];
     long used = 0;
     enum bode_err err;
@@ -336,6 +339,8 @@ static bool check_counts(const struct bode_api_ctx *ctx, struct bulk_state *s,
                       "column headers");
         return false;
     }
+    bode_bulk_count_simulated(ctx, s);
+    limit = daily_limit(s);
     if (limit > 0) {
         err = r ? bode_store_daily_used(r, s->caller.service.id,
                                         s->tmpl->rec.type, s->now, &used)

@@ -420,6 +420,21 @@ static const char *cell_error(const struct bode_api_ctx *ctx,
     return NULL;
 }
 
+void bode_bulk_count_simulated(const struct bode_api_ctx *ctx,
+                               struct bulk_state *s)
+{
+    struct recipient rc;
+    size_t i;
+
+    s->simulated = 0;
+    if (s->tmpl->rec.type != BODE_CHANNEL_SMS)
+        return;
+    for (i = 0; i < s->n_rows; i++)
+        if (bode_bulk_row_recipient(ctx, s, i, &rc) &&
+            bode_validate_is_smoke_test_phone(rc.phone.e164))
+            s->simulated++;
+}
+
 /* GC Notify's checks of every row, in its order: recipients the key may
  * reach, then per-row errors ("Some rows have errors. Row N - ..."), then
  * content too long. False with resp filled. */
@@ -531,6 +546,15 @@ bool bode_bulk_check_rows(const struct bode_api_ctx *ctx, struct bulk_state *s,
         if (s->tmpl->rec.type == BODE_CHANNEL_SMS &&
             bode_bulk_row_recipient(ctx, s, i, rc) && rc->phone.international)
             s->international++;
+    }
+    /* GC Notify: a live or team key may not mix smoke-test numbers with
+     * real ones in one job. */
+    if (s->caller.key_type != BODE_KEY_TEST && s->simulated > 0 &&
+        s->simulated < s->n_rows) {
+        bode_api_fail(resp, BODE_API_E_BAD_REQUEST,
+                      "Bulk sending to testing and non-testing numbers is "
+                      "not supported");
+        goto out;
     }
     ok = true;
 out:

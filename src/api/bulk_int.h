@@ -34,6 +34,9 @@ struct bulk_state {
     size_t recipient_col;
     size_t n_rows; /* data rows (the header excluded) */
     size_t international;
+    /* Text-message rows to Notify's smoke-test numbers: never sent to a
+     * provider; a job of only those is not counted against the limit. */
+    size_t simulated;
     char job_id[BODE_UUID_SIZE];
     char key_name[128];
     char from[256];
@@ -79,6 +82,11 @@ bool bode_bulk_row_recipient(const struct bode_api_ctx *ctx,
                              struct recipient *out);
 
 /* The template options for s (the service-name prefix of texts). */
+/* Counts into s->simulated the text-message rows whose recipient is a
+ * smoke-test number (0 for email templates). */
+void bode_bulk_count_simulated(const struct bode_api_ctx *ctx,
+                               struct bulk_state *s);
+
 void bode_bulk_sms_opts(const struct bulk_state *s,
                         struct bode_tmpl_opts *opts);
 

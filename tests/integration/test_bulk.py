@@ -258,6 +258,37 @@ class BulkTest(unittest.TestCase):
             "personalisation": {"code": "x"}})
         self.assertEqual(status, 429, data)
 
+    def test_smoke_test_numbers_never_reach_a_provider(self):
+        # Mixed with real numbers on a live key: refused, as GC Notify.
+        rows = [["phone number", "code"], ["07700900000", "1"],
+                ["07700900123", "2"]]
+        status, _, data = self.bulk(template_id=self.sms_t, rows=rows)
+        self.assertEqual(status, 400, data)
+        self.assertEqual(self.error(data), (
+            "BadRequestError",
+            "Bulk sending to testing and non-testing numbers is not "
+            "supported"))
+        # Only smoke-test numbers, more than the daily limit of 10: taken,
+        # not counted, and simulated as delivered without a provider.
+        rows = [["phone number", "code"]] + [
+            ["07700900000", str(i)] for i in range(12)]
+        status, _, data = self.bulk(template_id=self.sms_t, rows=rows)
+        self.assertEqual(status, 201, data)
+        job = data["data"]["id"]
+        self.start_worker()
+
+        def stats():
+            _, _, d = self.get(f"/v2/notifications/bulk/{job}")
+            return d["data"]["statistics"]
+        wait_until(lambda: stats() == [{"status": "delivered", "count": 12}],
+                   30, what="12 simulated deliveries")
+        self.assertEqual(self.delivered(), [])
+        # The day's limit is untouched: ten real texts still fit.
+        rows = [["phone number", "code"]] + [
+            ["07700900123", str(i)] for i in range(10)]
+        status, _, data = self.bulk(template_id=self.sms_t, rows=rows)
+        self.assertEqual(status, 201, data)
+
     def test_scheduled_job_cancelled_before_due(self):
         rows = [["email address", "name"]] + [
             [f"p{i}@example.com", "P"] for i in range(20)]
