@@ -244,6 +244,7 @@ struct bode_accept {
      * set until then (docs/internals/store.md). */
     int64_t scheduled_for;
     const char *sender_id; /* email_reply_to_id or sms_sender_id chosen */
+    int attachments;       /* files the worker must attach (attachment mode) */
 };
 
 enum bode_accept_outcome {
@@ -293,6 +294,7 @@ struct bode_notification {
     bool international;
     int attempts; /* delivery attempts so far */
     int retention_days;
+    int attachments;     /* files stored to attach; 0 for none */
     char request_id[48]; /* the accepting request's id, for logs */
     int64_t created_at;
     int64_t sent_at; /* 0 = not yet */

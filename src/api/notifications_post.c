@@ -435,6 +435,9 @@ static void store_and_reply(const struct bode_api_ctx *ctx,
     if (s->p.channel == BODE_CHANNEL_EMAIL && s->sender.text[0])
         a.reply_to = s->sender.text;
     a.sender_id = s->sender.id[0] ? s->sender.id : NULL;
+    /* The worker must find exactly these, or fail the notification rather
+     * than send it without them once they have expired. */
+    a.attachments = s->files.attach ? (int)s->files.n : 0;
     err = bode_store_accept(r, &a, &res);
     if (err || res.outcome != BODE_ACCEPT_STORED)
         bode_files_discard(ctx, svc, &s->files);

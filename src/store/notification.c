@@ -72,6 +72,8 @@ static void add_record_fields(struct bode_cmd *c, const struct bode_accept *a)
     if (a->scheduled_for)
         bode_cmd_fieldi(c, "scheduled_for", a->scheduled_for);
     bode_cmd_field(c, "sender_id", a->sender_id);
+    if (a->attachments > 0)
+        bode_cmd_fieldi(c, "attachments", a->attachments);
 }
 
 enum bode_err bode_store_accept(struct bode_redis *r,
@@ -222,6 +224,7 @@ enum bode_err bode_store__fill_notification(const redisReply *h,
     out->billable_units = (int)bode_reply_int(h, "billable_units", 0);
     out->international = bode_reply_int(h, "international", 0) != 0;
     out->attempts = (int)bode_reply_int(h, "attempts", 0);
+    out->attachments = (int)bode_reply_int(h, "attachments", 0);
     out->retention_days = (int)bode_reply_int(h, "retention_days", 7);
     bode_reply_copy(h, "request_id", out->request_id, sizeof(out->request_id));
     out->created_at = bode_reply_int(h, "created_at", 0);

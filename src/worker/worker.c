@@ -787,6 +787,10 @@ static void deliver(struct bode_worker *w, struct job *j)
         if (j->att)
             err = bode_attach_load(w->redis, w->box, j->rec.service_id,
                                    j->rec.id, j->att);
+        /* The list expires with the files: a notification that had some
+         * must not go without them. */
+        if (!err && (int)j->att->n < j->rec.attachments)
+            err = BODE_ERR_NOT_FOUND;
         if (err == BODE_ERR_REDIS || err == BODE_ERR_NOMEM) {
             retry_job(w, j, 0, "attachments unavailable");
             goto done;

@@ -6,6 +6,7 @@ files are sealed in Redis under a key only the link carries, and Notify's
 error texts come back for bad uploads. Also: one-click unsubscribe headers
 and the footer link in the message the SMTP server receives."""
 import base64
+import datetime
 import email
 import email.policy
 import http.client
@@ -402,6 +403,29 @@ class SendFileTest(unittest.TestCase):
             headers={"Authorization": "Bearer " +
                      token(self.att, self.att_secret)})[2]["status"]
             in ("sending", "delivered"), what="attachment notification sent")
+
+    def test_attachment_gone_before_delivery_fails_cleanly(self):
+        # Scheduled, so the files can be removed (as their retention
+        # running out would) before a worker takes the notification.
+        to = "expired.attachment@example.com"
+        when = (datetime.datetime.now(datetime.timezone.utc) +
+                datetime.timedelta(seconds=3)).strftime("%Y-%m-%dT%H:%M:%S")
+        code, _, body = self.post(
+            {"doc": upload(PDF), "two": upload(PDF)}, to=to, sid=self.att,
+            secret=self.att_secret, tid=self.att_tid, scheduled_for=when)
+        self.assertEqual(code, 201, body)
+        key = f"bode:{{s:{self.att}}}:att:{body['id']}"
+        self.assertEqual(self.redis.cli("DEL", key), "1")
+
+        def status():
+            return request(
+                self.api.port, "GET", "/v2/notifications/" + body["id"],
+                headers={"Authorization": "Bearer " +
+                         token(self.att, self.att_secret)})[2]["status"]
+        wait_until(lambda: status() == "technical-failure", timeout=30,
+                   what="the notification to fail for want of its files")
+        self.assertEqual(
+            [r for r in self.smtp.records() if to in r["rcpt_tos"]], [])
 
     def test_one_click_unsubscribe_headers_and_footer(self):
         to = "unsub.me@example.com"
