@@ -7,6 +7,7 @@
  * tests/fuzz/fuzz_rx_quick.c check that no test ever says "cannot" where
  * the pattern matches. */
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "template/rx.h"
@@ -35,6 +36,20 @@ static bool underlined(const char *t, size_t len, bool pipe, char y1, char y2)
     return j < len && (t[j] == y1 || t[j] == y2);
 }
 
+/* "•" or a decimal digit: Python's \d (which the list rule uses) takes
+ * every Unicode decimal digit, such as the N'Ko "߀", not only 0-9. */
+static bool starts_bullet_or_digit(const char *t, size_t len)
+{
+    uint32_t cp;
+
+    if (len == 0)
+        return false;
+    if ((unsigned char)t[0] < 0x80)
+        return t[0] >= '0' && t[0] <= '9';
+    uni_decode(t, len, &cp);
+    return cp == 0x2022 || uni_is_digit(cp);
+}
+
 bool rx_can_match_at(enum rx_id id, const char *t, size_t len)
 {
     size_t i = skip_spaces(t, len, len);
@@ -54,9 +69,8 @@ bool rx_can_match_at(enum rx_id id, const char *t, size_t len)
     case RX_B_BLOCK_QUOTE:
         return i < len && t[i] == '^';
     case RX_B_LIST_BLOCK:
-        return i < len &&
-               (t[i] == '*' || t[i] == '-' || (t[i] >= '0' && t[i] <= '9') ||
-                (len - i >= 3 && memcmp(t + i, "\342\200\242", 3) == 0));
+        return i < len && (t[i] == '*' || t[i] == '-' ||
+                           starts_bullet_or_digit(t + i, len - i));
     case RX_B_BLOCK_HTML:
         return i < len && t[i] == '<';
     case RX_B_DEF_LINKS:

@@ -73,6 +73,11 @@ static void test_fixed_cases(void **state)
         {"  \342\200\242 item", RX_B_LIST_BLOCK, true},
         {"12. item", RX_B_LIST_BLOCK, true},
         {"item", RX_B_LIST_BLOCK, false},
+        /* \d is Unicode's: N'Ko and Arabic-Indic digits start lists too
+         * (the fuzzer found the N'Ko one). */
+        {"\337\200. item", RX_B_LIST_BLOCK, true},
+        {" \331\243. item", RX_B_LIST_BLOCK, true},
+        {"\303\251. item", RX_B_LIST_BLOCK, false},
         {"[^1]: x", RX_B_DEF_FOOTNOTES, true},
         {" [^1]: x", RX_B_DEF_FOOTNOTES, false},
     };
@@ -83,6 +88,17 @@ static void test_fixed_cases(void **state)
         assert_int_equal(
             rx_can_match_at(cases[i].id, cases[i].text, strlen(cases[i].text)),
             cases[i].at);
+    {
+        /* And the pattern itself agrees that it matches. */
+        static const char nko[] = "\337\200. item";
+        struct rx_ctx rx;
+        struct rx_m m;
+
+        rx_ctx_init(&rx, 1000000);
+        assert_int_equal(
+            rx_match(&rx, RX_B_LIST_BLOCK, nko, strlen(nko), 0, &m), 1);
+        rx_ctx_release(&rx);
+    }
     assert_true(rx_can_match_in(RX_F_HYPHENS, "a - b", 5));
     assert_true(rx_can_match_in(RX_F_HYPHENS, "a\302\240- b", 6));
     assert_false(rx_can_match_in(RX_F_HYPHENS, "well-known", 10));
