@@ -271,6 +271,27 @@ static enum bode_err lane_stats(struct bode_redis *r, const char *key,
     return BODE_OK;
 }
 
+/* Adds to *all the members of the sorted set key (scored by when they
+ * are due) and to *due those due by now_s. */
+static enum bode_err add_timed_set(struct bode_redis *r, const char *key,
+                                   const char *now_s, long long *all,
+                                   long long *due)
+{
+    enum bode_err err = BODE_OK;
+    redisReply *x = bode_cmd_words(r, true, &err, "ZCARD", key, NULL);
+
+    if (!x)
+        return err;
+    *all += reply_integer(x);
+    freeReplyObject(x);
+    x = bode_cmd_words(r, true, &err, "ZCOUNT", key, "-inf", now_s, NULL);
+    if (!x)
+        return err;
+    *due += reply_integer(x);
+    freeReplyObject(x);
+    return BODE_OK;
+}
+
 static enum bode_err service_stats(struct bode_redis *r, const char *sid,
                                    int64_t now, struct bode_ops_queue_stats *st)
 {
@@ -289,29 +310,15 @@ static enum bode_err service_stats(struct bode_redis *r, const char *sid,
         }
     if (err)
         return err;
-    bode_key_retry(key, sid);
-    x = bode_cmd_words(r, true, &err, "ZCARD", key, NULL);
-    if (!x)
-        return err;
-    st->retries += reply_integer(x);
-    freeReplyObject(x);
     snprintf(now_s, sizeof(now_s), "%" PRId64, now);
-    x = bode_cmd_words(r, true, &err, "ZCOUNT", key, "-inf", now_s, NULL);
-    if (!x)
+    bode_key_retry(key, sid);
+    err = add_timed_set(r, key, now_s, &st->retries, &st->retries_due);
+    if (err)
         return err;
-    st->retries_due += reply_integer(x);
-    freeReplyObject(x);
     bode_key_scheduled(key, sid);
-    x = bode_cmd_words(r, true, &err, "ZCARD", key, NULL);
-    if (!x)
+    err = add_timed_set(r, key, now_s, &st->scheduled, &st->scheduled_due);
+    if (err)
         return err;
-    st->scheduled += reply_integer(x);
-    freeReplyObject(x);
-    x = bode_cmd_words(r, true, &err, "ZCOUNT", key, "-inf", now_s, NULL);
-    if (!x)
-        return err;
-    st->scheduled_due += reply_integer(x);
-    freeReplyObject(x);
     bode_key_dead(key, sid);
     x = bode_cmd_words(r, true, &err, "XLEN", key, NULL);
     if (!x)

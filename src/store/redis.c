@@ -347,6 +347,27 @@ redisReply *bode_redis__command(struct bode_redis *r, bool retry, int argc,
     return reply;
 }
 
+/* Adds one command, written by format_command, to r's output buffer.
+ * BODE_ERR_NOMEM, or BODE_ERR_REDIS (r->ctx->err says why). */
+static enum bode_err append_command(struct bode_redis *r, int argc,
+                                    const char **argv, const size_t *lens)
+{
+    char stack[4096];
+    char *heap;
+    size_t len = 0;
+    const char *cmd =
+        format_command(argc, argv, lens, stack, sizeof(stack), &heap, &len);
+    enum bode_err err;
+
+    if (!cmd)
+        return BODE_ERR_NOMEM;
+    err = redisAppendFormattedCommand(r->ctx, cmd, len) == REDIS_OK
+              ? BODE_OK
+              : BODE_ERR_REDIS;
+    bode_free(heap);
+    return err;
+}
+
 enum bode_err bode_redis__pipeline(struct bode_redis *r, size_t n,
                                    const int *argc, const char **const *argv,
                                    const size_t *const *lens,
@@ -361,24 +382,28 @@ enum bode_err bode_redis__pipeline(struct bode_redis *r, size_t n,
         replies[i] = NULL;
     if (err)
         return err;
-    for (i = 0; i < n; i++)
-        if (redisAppendCommandArgv(r->ctx, argc[i], argv[i], lens[i]) !=
-            REDIS_OK)
-            goto fail;
+    for (i = 0; i < n && !err; i++)
+        err = append_command(r, argc[i], argv[i], lens[i]);
+    if (err)
+        goto fail;
     for (got = 0; got < n; got++) {
-        if (redisGetReply(r->ctx, &reply) != REDIS_OK)
+        if (redisGetReply(r->ctx, &reply) != REDIS_OK) {
+            err = BODE_ERR_REDIS;
             goto fail;
+        }
         replies[got] = reply;
     }
     return BODE_OK;
 fail:
-    set_error(r, "redis pipeline failed", r->ctx->errstr);
+    set_error(r, "redis pipeline failed",
+              err == BODE_ERR_NOMEM ? "out of memory" : r->ctx->errstr);
     for (i = 0; i < got; i++) {
         freeReplyObject(replies[i]);
         replies[i] = NULL;
     }
+    /* Commands may sit half sent in the output buffer: start afresh. */
     drop(r);
-    return BODE_ERR_REDIS;
+    return err;
 }
 
 enum bode_err bode_redis_ping(struct bode_redis *r)
