@@ -29,6 +29,9 @@
 #define READ_ROUNDS 8
 #define IDLE_POLL_MS 5
 #define IDLE_BLOCK_MS 50
+/* Outcomes written per round trip: more saves little, and every one held
+ * is 900 bytes resident (a whole round at 500 in flight was 440 KB). */
+#define MAX_PENDING 128
 /* Notify's SENDING_NOTIFICATIONS_TIMEOUT_PERIOD. */
 #define SENDING_TIMEOUT_US (72LL * 3600 * 1000000)
 
@@ -68,7 +71,6 @@ struct bode_worker {
     struct bode_callbacks *callbacks;
     struct pending_transition *pending;
     size_t n_pending;
-    size_t max_pending;
     struct bode_metrics *metrics;
 };
 
@@ -144,9 +146,7 @@ struct bode_worker *bode_worker_new(const struct bode_config *cfg,
     w->idle_streams = bode_calloc(MAX_STREAMS, sizeof(*w->idle_streams));
     w->callbacks =
         w->redis ? bode_callbacks_new(cfg, box, w->redis, name) : NULL;
-    /* Two per job at most (a test key's sending, then its outcome). */
-    w->max_pending = 2 * w->n_jobs + 2;
-    w->pending = bode_calloc(w->max_pending, sizeof(*w->pending));
+    w->pending = bode_calloc(MAX_PENDING, sizeof(*w->pending));
     if (!w->callbacks || !w->pending || !w->multi || !w->jobs || !w->batch ||
         !w->deliveries || !w->service_ids || !w->streams[0] || !w->streams[1] ||
         !w->streams[2] || !w->idle_streams)
@@ -163,6 +163,12 @@ nomem:
     snprintf(why, why_size, "out of memory");
     bode_worker_free(w);
     return NULL;
+}
+
+static void job_service_unref(struct job_service *js)
+{
+    if (js && --js->refs == 0)
+        bode_free(js);
 }
 
 static void job_release(struct bode_worker *w, struct job *j)
@@ -191,6 +197,7 @@ static void job_release(struct bode_worker *w, struct job *j)
     bode_notification_release(&j->rec);
     bode_free(j->from);
     bode_free(j->to_ascii);
+    job_service_unref(j->svc);
     memset(j, 0, sizeof(*j));
 }
 
@@ -221,7 +228,8 @@ void bode_worker_free(struct bode_worker *w)
     bode_free(w->batch);
     bode_free(w->deliveries);
     bode_redis_free(w->redis);
-    memset(w->services, 0, sizeof(w->services));
+    for (i = 0; i < SERVICE_SLOTS; i++)
+        job_service_unref(w->services[i].snap);
     bode_free(w);
 }
 
@@ -297,9 +305,35 @@ static void record_outcome(struct bode_worker *w, const struct job *j,
 
 /* ---- caches ---- */
 
-static const struct bode_service *get_service(struct bode_worker *w,
-                                              const char *sid, int64_t now)
+static struct job_service *job_service_new(const struct bode_service *s)
 {
+    struct job_service *js = bode_calloc(1, sizeof(*js));
+
+    if (!js)
+        return NULL;
+    js->refs = 1;
+    memcpy(js->name, s->name, sizeof(js->name));
+    memcpy(js->email_from, s->email_from, sizeof(js->email_from));
+    memcpy(js->email_domain, s->email_domain, sizeof(js->email_domain));
+    memcpy(js->sms_sender, s->sms_sender, sizeof(js->sms_sender));
+    memcpy(js->brand_name, s->brand_name, sizeof(js->brand_name));
+    memcpy(js->brand_logo, s->brand_logo, sizeof(js->brand_logo));
+    memcpy(js->brand_colour, s->brand_colour, sizeof(js->brand_colour));
+    js->retention_days = s->retention_days;
+    js->active = s->active;
+    js->prefix_sms = s->prefix_sms;
+    js->file_attach = s->file_attach;
+    js->has_callback = s->callback_url[0] != '\0';
+    return js;
+}
+
+/* Service sid as read in the last SERVICE_TTL_US, with a reference for
+ * the caller; NULL when it cannot be read. */
+static struct job_service *get_service(struct bode_worker *w, const char *sid,
+                                       int64_t now)
+{
+    struct bode_service svc;
+    struct job_service *js;
     size_t h = 5381;
     const char *p;
     struct service_slot *s;
@@ -307,15 +341,20 @@ static const struct bode_service *get_service(struct bode_worker *w,
     for (p = sid; *p; p++)
         h = h * 33 + (unsigned char)*p;
     s = &w->services[h % SERVICE_SLOTS];
-    if (s->used && strcmp(s->svc.id, sid) == 0 &&
-        now - s->fetched < SERVICE_TTL_US)
-        return &s->svc;
-    s->used = false;
-    if (bode_store_service_get(w->redis, w->box, sid, &s->svc))
-        return NULL;
-    s->used = true;
-    s->fetched = now;
-    return &s->svc;
+    if (!s->snap || strcmp(s->id, sid) != 0 ||
+        now - s->fetched >= SERVICE_TTL_US) {
+        if (bode_store_service_get(w->redis, w->box, sid, &svc))
+            return NULL;
+        js = job_service_new(&svc);
+        if (!js)
+            return NULL;
+        job_service_unref(s->snap);
+        s->snap = js;
+        s->fetched = now;
+        snprintf(s->id, sizeof(s->id), "%s", sid);
+    }
+    s->snap->refs++;
+    return s->snap;
 }
 
 static const struct bode_tmpl *get_template(struct bode_worker *w,
@@ -405,7 +444,7 @@ static void transition(struct bode_worker *w, struct job *j,
 {
     struct pending_transition *p;
 
-    if (w->n_pending == w->max_pending)
+    if (w->n_pending == MAX_PENDING)
         flush(w);
     p = &w->pending[w->n_pending++];
     memset(p, 0, sizeof(*p));
@@ -424,8 +463,9 @@ static void transition(struct bode_worker *w, struct job *j,
     p->t.status = status;
     p->t.provider = provider ? p->provider : NULL;
     p->t.provider_ref = ref ? p->ref : NULL;
-    p->t.retention_days = j->svc.retention_days;
-    p->t.callback = j->svc.has_callback;
+    /* No service (it could not be read): the default retention. */
+    p->t.retention_days = j->svc ? j->svc->retention_days : 0;
+    p->t.callback = j->svc && j->svc->has_callback;
     p->t.detail = p->detail;
     p->t.now = bode_now_us();
 }
@@ -559,7 +599,7 @@ static bool start_provider(struct bode_worker *w, struct job *j, int from)
     if (ch == BODE_CHANNEL_EMAIL) {
         m.to = j->to_ascii;
         m.from_address = j->from;
-        m.from_name = j->svc.name;
+        m.from_name = j->svc->name;
         m.subject = bode_buf_str(&j->subject);
         m.html = bode_buf_str(&j->html);
         m.text = bode_buf_str(&j->text);
@@ -573,7 +613,7 @@ static bool start_provider(struct bode_worker *w, struct job *j, int from)
         m.sms_text = bode_buf_str(&j->sms);
         m.sms_sender = j->rec.reply_to_text && *j->rec.reply_to_text
                            ? j->rec.reply_to_text
-                           : j->svc.sms_sender;
+                           : j->svc->sms_sender;
     }
     for (i = from; i < (int)w->n_providers[ch]; i++) {
         struct provider_slot *slot = &w->providers[ch][i];
@@ -670,14 +710,14 @@ static enum bode_err render(struct bode_worker *w, struct job *j,
     memset(&opts, 0, sizeof(opts));
     memset(&brand, 0, sizeof(brand));
     if (j->rec.channel == BODE_CHANNEL_SMS) {
-        if (j->svc.prefix_sms)
-            opts.sms_prefix = j->svc.name;
+        if (j->svc->prefix_sms)
+            opts.sms_prefix = j->svc->name;
         return bode_tmpl_render_sms(t, pers, &opts, &j->sms, NULL, &terr);
     }
     opts.unsubscribe_url = j->rec.one_click_unsubscribe_url;
-    brand.name = j->svc.brand_name[0] ? j->svc.brand_name : j->svc.name;
-    brand.logo_url = j->svc.brand_logo[0] ? j->svc.brand_logo : NULL;
-    brand.colour = j->svc.brand_colour[0] ? j->svc.brand_colour : NULL;
+    brand.name = j->svc->brand_name[0] ? j->svc->brand_name : j->svc->name;
+    brand.logo_url = j->svc->brand_logo[0] ? j->svc->brand_logo : NULL;
+    brand.colour = j->svc->brand_colour[0] ? j->svc->brand_colour : NULL;
     err = bode_tmpl_render_subject(t, pers, &j->subject, &terr);
     if (!err)
         err = bode_tmpl_render_email_html(t, pers, &opts, &brand, &j->html,
@@ -729,43 +769,24 @@ static const char *prepare(struct bode_worker *w, struct job *j, int64_t now)
     json_decref(pers);
     if (!why && j->rec.channel == BODE_CHANNEL_EMAIL) {
         bode_free(j->from);
-        j->from = join_address(j->svc.email_from, j->svc.email_domain);
+        j->from = join_address(j->svc->email_from, j->svc->email_domain);
         if (!j->from)
             why = "out of memory";
     }
     return why;
 }
 
-static void job_service_copy(struct job_service *js,
-                             const struct bode_service *s)
-{
-    memcpy(js->name, s->name, sizeof(js->name));
-    memcpy(js->email_from, s->email_from, sizeof(js->email_from));
-    memcpy(js->email_domain, s->email_domain, sizeof(js->email_domain));
-    memcpy(js->sms_sender, s->sms_sender, sizeof(js->sms_sender));
-    memcpy(js->brand_name, s->brand_name, sizeof(js->brand_name));
-    memcpy(js->brand_logo, s->brand_logo, sizeof(js->brand_logo));
-    memcpy(js->brand_colour, s->brand_colour, sizeof(js->brand_colour));
-    js->retention_days = s->retention_days;
-    js->active = s->active;
-    js->prefix_sms = s->prefix_sms;
-    js->file_attach = s->file_attach;
-    js->has_callback = s->callback_url[0] != '\0';
-}
-
 static void deliver(struct bode_worker *w, struct job *j)
 {
-    const struct bode_service *svc;
     int64_t now = bode_now_us();
     const char *why;
 
-    svc = get_service(w, j->rec.service_id, now);
-    if (!svc) {
+    j->svc = get_service(w, j->rec.service_id, now);
+    if (!j->svc) {
         fail_job(w, j, BODE_STATUS_TECHNICAL_FAILURE, "service not found");
         goto done;
     }
-    job_service_copy(&j->svc, svc);
-    if (!j->svc.active) {
+    if (!j->svc->active) {
         fail_job(w, j, BODE_STATUS_TECHNICAL_FAILURE, "service inactive");
         goto done;
     }
@@ -780,7 +801,7 @@ static void deliver(struct bode_worker *w, struct job *j)
     }
     j->rendered = true;
     /* Attachment mode: the files travel in the message. */
-    if (j->rec.channel == BODE_CHANNEL_EMAIL && j->svc.file_attach) {
+    if (j->rec.channel == BODE_CHANNEL_EMAIL && j->svc->file_attach) {
         enum bode_err err = BODE_ERR_NOMEM;
 
         j->att = bode_calloc(1, sizeof(*j->att));
@@ -1072,7 +1093,8 @@ static enum bode_err promote(struct bode_worker *w, int64_t now)
  * temporary-failure, as in Notify. */
 static enum bode_err timeouts(struct bode_worker *w, int64_t now)
 {
-    const struct bode_service *svc;
+    struct job_service *svc;
+    const char *sid;
     size_t n;
     size_t i;
     enum bode_err err = BODE_OK;
@@ -1081,15 +1103,17 @@ static enum bode_err timeouts(struct bode_worker *w, int64_t now)
         return BODE_OK;
     w->timed_out_at = now;
     for (i = 0; i < w->n_services && !err; i++) {
-        svc = get_service(w, w->service_ids[i], now);
+        sid = w->service_ids[i];
+        svc = get_service(w, sid, now);
         if (!svc)
             continue;
-        err = bode_queue_timeout(w->redis, svc->id, now - SENDING_TIMEOUT_US,
-                                 svc->retention_days,
-                                 svc->callback_url[0] != '\0', now, &n);
+        err =
+            bode_queue_timeout(w->redis, sid, now - SENDING_TIMEOUT_US,
+                               svc->retention_days, svc->has_callback, now, &n);
+        job_service_unref(svc);
         if (!err && n)
             bode_log(BODE_LOG_WARN, "notifications timed out",
-                     BODE_LOG_S("service_id", svc->id),
+                     BODE_LOG_S("service_id", sid),
                      BODE_LOG_I("count", (long long)n));
     }
     return err;

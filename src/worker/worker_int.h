@@ -21,10 +21,14 @@ struct provider_slot {
     struct bode_breaker breaker;
 };
 
+struct job_service;
+
+/* The last read of one service: snap is shared by the jobs that started
+ * with it and outlives the slot while any of them is in flight. */
 struct service_slot {
-    bool used;
     int64_t fetched;
-    struct bode_service svc;
+    char id[BODE_UUID_SIZE];
+    struct job_service *snap; /* NULL when the slot is empty */
 };
 
 struct template_slot {
@@ -54,12 +58,13 @@ struct pending_transition {
     char detail[256];
 };
 
-/* One notification being delivered. */
-/* What a job needs of its service, copied when it starts (the service
- * cache may change under a job in flight); a whole bode_service would be
- * most of the job's size, times hundreds of jobs. */
+/* What a job needs of its service, as read when the job started (the
+ * cache may read a newer one under a job in flight). One copy per read,
+ * shared by reference: a copy in every job was 1.1 KB times hundreds of
+ * jobs. */
 #define JOB_FIELD(f) sizeof(((struct bode_service *)0)->f)
 struct job_service {
+    int refs; /* the cache slot's and each job's */
     char name[JOB_FIELD(name)];
     char email_from[JOB_FIELD(email_from)];
     char email_domain[JOB_FIELD(email_domain)];
@@ -74,11 +79,12 @@ struct job_service {
     bool has_callback;
 };
 
+/* One notification being delivered. */
 struct job {
     bool used;
     struct bode_queue_entry entry;
     struct bode_notification rec;
-    struct job_service svc;
+    struct job_service *svc; /* a reference; NULL until deliver */
     struct bode_delivery d;
     int provider;  /* index into the channel's provider list */
     bool in_multi; /* d.easy is on the multi handle */
