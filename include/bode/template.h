@@ -126,6 +126,15 @@ enum bode_err bode_tmpl_check(const struct bode_tmpl *t,
                               const struct bode_tmpl_opts *opts,
                               struct bode_tmpl_error *e);
 
+/* bode_tmpl_check, then, when it passes, the API body into body as
+ * bode_tmpl_render_body gives it. An email's body is the text the check
+ * measured, kept rather than rendered a second time. */
+enum bode_err bode_tmpl_check_body(const struct bode_tmpl *t,
+                                   const struct json_t *pers,
+                                   const struct bode_tmpl_opts *opts,
+                                   struct bode_buf *body,
+                                   struct bode_tmpl_error *e);
+
 /* The API `body`: for email the Markdown source with placeholders filled
  * and lists as Markdown bullets, trimmed; for a text message the sent text
  * without the service-name prefix. Missing values stay as ((name)). */

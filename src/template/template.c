@@ -533,10 +533,10 @@ static enum bode_err need_type(const struct bode_tmpl *t,
     return BODE_ERR_INVALID;
 }
 
-enum bode_err bode_tmpl_check(const struct bode_tmpl *t,
-                              const struct json_t *pers,
-                              const struct bode_tmpl_opts *opts,
-                              struct bode_tmpl_error *e)
+/* body (may be NULL) receives an email's measured text on success. */
+static enum bode_err check(const struct bode_tmpl *t, const struct json_t *pers,
+                           const struct bode_tmpl_opts *opts,
+                           struct bode_buf *body, struct bode_tmpl_error *e)
 {
     struct run r;
     struct bode_buf a;
@@ -613,12 +613,43 @@ enum bode_err bode_tmpl_check(const struct bode_tmpl *t,
                        "than %d bytes. Your message is %zu bytes.",
                        BODE_TMPL_EMAIL_BYTE_LIMIT, a.len);
         err = BODE_ERR_TOO_BIG;
+    } else if (body) {
+        if (a.len > body->cap) {
+            err = BODE_ERR_TOO_BIG;
+            worded = false;
+        } else {
+            a.cap = body->cap;
+            bode_buf_release(body);
+            *body = a;
+            bode_buf_init(&a, 0);
+        }
     }
 out:
     if (err && !worded)
         fail(e, err);
     bode_buf_release(&a);
     run_release(&r);
+    return err;
+}
+
+enum bode_err bode_tmpl_check(const struct bode_tmpl *t,
+                              const struct json_t *pers,
+                              const struct bode_tmpl_opts *opts,
+                              struct bode_tmpl_error *e)
+{
+    return check(t, pers, opts, NULL, e);
+}
+
+enum bode_err bode_tmpl_check_body(const struct bode_tmpl *t,
+                                   const struct json_t *pers,
+                                   const struct bode_tmpl_opts *opts,
+                                   struct bode_buf *body,
+                                   struct bode_tmpl_error *e)
+{
+    enum bode_err err = check(t, pers, opts, body, e);
+
+    if (!err && t->type == BODE_TMPL_SMS)
+        err = bode_tmpl_render_body(t, pers, body, e);
     return err;
 }
 

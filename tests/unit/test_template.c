@@ -150,6 +150,54 @@ static void test_bode_tmpl_check_messages(void **state)
     bode_tmpl_free(e);
 }
 
+/* check_body gives the body render_body gives, for both channels, and
+ * leaves it alone when the check fails. */
+static void test_bode_tmpl_check_body_matches_render_body(void **state)
+{
+    static const char *const bodies[] = {
+        "Hi ((name)),\n\n* one\n* two\n\n^ note \"quoted\" -- dash",
+        "((name)) ((name))   trailing  \n\n\n", "# Heading\n\n1. ((name))"};
+    enum bode_tmpl_type types[] = {BODE_TMPL_EMAIL, BODE_TMPL_SMS};
+    struct bode_tmpl_opts opts = {"Service", NULL, 0};
+    struct bode_tmpl_error err;
+    json_t *p = json_pack("{s:s}", "name", "Ann <b> & ‘Bo’");
+    struct bode_buf want;
+    struct bode_buf got;
+    struct bode_tmpl *t;
+    size_t i;
+    size_t k;
+
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+            t = compile(types[k], types[k] == BODE_TMPL_EMAIL ? "S" : NULL,
+                        bodies[i]);
+            bode_buf_init(&want, BODE_TMPL_DEFAULT_CAP);
+            bode_buf_init(&got, BODE_TMPL_DEFAULT_CAP);
+            assert_int_equal(bode_tmpl_render_body(t, p, &want, &err), BODE_OK);
+            assert_int_equal(bode_tmpl_check_body(t, p, &opts, &got, &err),
+                             BODE_OK);
+            assert_string_equal(bode_buf_str(&got), bode_buf_str(&want));
+            assert_int_equal(got.cap, BODE_TMPL_DEFAULT_CAP);
+            bode_buf_release(&got);
+            /* Missing personalisation: an error, and no body. */
+            bode_buf_init(&got, BODE_TMPL_DEFAULT_CAP);
+            assert_int_equal(bode_tmpl_check_body(t, NULL, &opts, &got, &err),
+                             BODE_ERR_INVALID);
+            assert_int_equal(got.len, 0);
+            /* A body over the caller's cap is refused, not cut. */
+            bode_buf_release(&got);
+            bode_buf_init(&got, 4);
+            assert_int_equal(bode_tmpl_check_body(t, p, &opts, &got, &err),
+                             BODE_ERR_TOO_BIG);
+            bode_buf_release(&got);
+            bode_buf_release(&want);
+            bode_tmpl_free(t);
+        }
+    }
+    json_decref(p);
+}
+
 static void test_bode_tmpl_check_many_missing_names(void **state)
 {
     struct bode_buf body;
@@ -851,6 +899,7 @@ int main(void)
         cmocka_unit_test(test_bode_tmpl_render_shared_across_threads),
         cmocka_unit_test(test_bode_tmpl_render_allocation_failures),
         cmocka_unit_test(test_bode_tmpl_compile_allocation_failures),
+        cmocka_unit_test(test_bode_tmpl_check_body_matches_render_body),
         cmocka_unit_test(test_bode_tmpl_file_parse),
         cmocka_unit_test(test_bode_tmpl_file_parse_allocation_failures),
         cmocka_unit_test(test_bode_tmpl_file_load),
