@@ -153,13 +153,11 @@ static bool render(struct post_state *s, struct bode_response *resp)
     memset(&opts, 0, sizeof(opts));
     if (s->p.channel == BODE_CHANNEL_SMS && s->caller.service.prefix_sms)
         opts.sms_prefix = s->caller.service.name;
-    err = bode_tmpl_check(t, pers, &opts, &terr);
+    err = bode_tmpl_check_body(t, pers, &opts, &s->body, &terr);
     if (err == BODE_ERR_INVALID || err == BODE_ERR_TOO_BIG) {
         bode_api_fail(resp, BODE_API_E_BAD_REQUEST, terr.text);
         return false;
     }
-    if (!err)
-        err = bode_tmpl_render_body(t, pers, &s->body, &terr);
     if (!err && s->p.channel == BODE_CHANNEL_EMAIL)
         err = bode_tmpl_render_subject(t, pers, &s->subject, &terr);
     if (!err && s->p.channel == BODE_CHANNEL_SMS)
@@ -333,11 +331,11 @@ static void rate_headers(struct bode_response *resp, int limit,
 
     if (limit <= 0)
         return;
-    snprintf(v, sizeof(v), "%d", limit);
+    v[bode_format_ll(limit, v)] = '\0';
     bode_response_add_header(resp, "RateLimit-Limit", v);
-    snprintf(v, sizeof(v), "%ld", res->tokens_left);
+    v[bode_format_ll(res->tokens_left, v)] = '\0';
     bode_response_add_header(resp, "RateLimit-Remaining", v);
-    snprintf(v, sizeof(v), "%ld", (res->ms_until_full + 999) / 1000);
+    v[bode_format_ll((res->ms_until_full + 999) / 1000, v)] = '\0';
     bode_response_add_header(resp, "RateLimit-Reset", v);
 }
 

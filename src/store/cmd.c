@@ -187,7 +187,7 @@ redisReply *bode_script_run(struct bode_redis *r, enum bode_script script,
         *err = BODE_ERR_INVALID;
         return NULL;
     }
-    snprintf(nkeys, sizeof(nkeys), "%d", numkeys);
+    nkeys[bode_format_ll(numkeys, nkeys)] = '\0';
     argv[0] = "EVALSHA";
     argv[1] = scripts[script].sha;
     argv[2] = nkeys;
@@ -232,7 +232,7 @@ enum bode_err bode_script_run_many(struct bode_redis *r,
     pthread_once(&scripts_once, hash_scripts);
     if (n == 0)
         return BODE_OK;
-    snprintf(nkeys, sizeof(nkeys), "%d", numkeys);
+    nkeys[bode_format_ll(numkeys, nkeys)] = '\0';
     argv = bode_calloc(n, sizeof(*argv));
     lens = bode_calloc(n, sizeof(*lens));
     argc = bode_calloc(n, sizeof(*argc));

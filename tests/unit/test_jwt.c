@@ -763,6 +763,32 @@ static void test_bode_jwt_parse_survives_every_allocation_failure(void **state)
     }
 }
 
+/* Every length around the 8-byte steps, and a difference in every
+ * position (head, the whole words, the tail), is told apart. */
+static void test_bode_jwt_same_token(void **state)
+{
+    char a[40];
+    char b[40];
+    size_t len;
+    size_t i;
+
+    (void)state;
+    for (len = 0; len <= sizeof(a); len++) {
+        memset(a, 'e', sizeof(a));
+        memcpy(b, a, sizeof(b));
+        assert_true(bode_jwt_same_token(a, len, b, len));
+        if (len > 0)
+            assert_false(bode_jwt_same_token(a, len, b, len - 1));
+        for (i = 0; i < len; i++) {
+            b[i] ^= 0x01;
+            assert_false(bode_jwt_same_token(a, len, b, len));
+            b[i] ^= 0x01 ^ 0x80;
+            assert_false(bode_jwt_same_token(a, len, b, len));
+            b[i] = a[i];
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -781,6 +807,7 @@ int main(void)
         cmocka_unit_test(test_bode_jwt_check_iat_bounds),
         cmocka_unit_test(test_bode_jwt_check_iat_other_claims),
         cmocka_unit_test(test_bode_jwt_reason_table),
+        cmocka_unit_test(test_bode_jwt_same_token),
         cmocka_unit_test(test_bode_jwt_sign_errors_and_escaping),
         cmocka_unit_test(test_bode_jwt_parse_survives_every_allocation_failure),
     };

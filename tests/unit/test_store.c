@@ -14,6 +14,7 @@
 #include "bode/alloc.h"
 #include "bode/rand.h"
 #include "bode/store.h"
+#include "store/store_int.h"
 #include "testredis.h"
 
 struct fixture {
@@ -57,6 +58,38 @@ static int teardown(void **state)
     test_redis_stop(&f->srv, 1);
     free(f);
     return 0;
+}
+
+/* The names are the layout in docs/internals/store.md: every conversion
+ * the key formatter knows, and its cut at BODE_KEY_SIZE - 1. */
+static void test_bode_store_key_names(void **state)
+{
+    char k[BODE_KEY_SIZE];
+    char lng[400];
+
+    (void)state;
+    bode_key_notification(k, "S", "N");
+    assert_string_equal(k, "bode:{s:S}:n:N");
+    bode_key_template_version(k, "S", "T", -12);
+    assert_string_equal(k, "bode:{s:S}:tpl:T:v:-12");
+    bode_key_template_version(k, "S", "T", 0);
+    assert_string_equal(k, "bode:{s:S}:tpl:T:v:0");
+    bode_key_services(k);
+    assert_string_equal(k, "bode:services");
+    /* %.16s and %.60s: precision cuts each value. */
+    bode_key_received_ref(k, "S", "providerwithalongname",
+                          "0123456789012345678901234567890123456789012345678"
+                          "90123456789012345");
+    assert_string_equal(k, "bode:{s:S}:inref:providerwithalon:"
+                           "0123456789012345678901234567890123456789012345678"
+                           "90123456789");
+    bode_key_ref(k, "p", "");
+    assert_string_equal(k, "bode:ref:p:");
+    memset(lng, 'x', sizeof(lng) - 1);
+    lng[sizeof(lng) - 1] = '\0';
+    bode_key_notification(k, lng, "N");
+    assert_int_equal(strlen(k), BODE_KEY_SIZE - 1);
+    assert_memory_equal(k, "bode:{s:xxx", 11);
 }
 
 static void test_bode_store_service_round_trip(void **state)
@@ -553,6 +586,7 @@ static void test_bode_store_token_first_use(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bode_store_key_names),
         cmocka_unit_test(test_bode_store_service_round_trip),
         cmocka_unit_test(test_bode_store_service_token_is_sealed),
         cmocka_unit_test(test_bode_store_keys_put_list_revoke),
