@@ -165,9 +165,11 @@ enum bode_err bode_tmpl_render_text(const struct bode_tmpl *t,
                                     struct bode_buf *out,
                                     struct bode_tmpl_error *e);
 
-/* Email preheader: the first 256 characters of the text, one line. */
+/* Email preheader: the first 256 characters of the text, one line. opts
+ * may be NULL; only its budget counts. */
 enum bode_err bode_tmpl_render_preheader(const struct bode_tmpl *t,
                                          const struct json_t *pers,
+                                         const struct bode_tmpl_opts *opts,
                                          struct bode_buf *out,
                                          struct bode_tmpl_error *e);
 

@@ -752,6 +752,7 @@ enum bode_err bode_tmpl_render_text(const struct bode_tmpl *t,
 
 enum bode_err bode_tmpl_render_preheader(const struct bode_tmpl *t,
                                          const struct json_t *pers,
+                                         const struct bode_tmpl_opts *opts,
                                          struct bode_buf *out,
                                          struct bode_tmpl_error *e)
 {
@@ -760,7 +761,7 @@ enum bode_err bode_tmpl_render_preheader(const struct bode_tmpl *t,
 
     if (err)
         return err;
-    run_init(&r, NULL);
+    run_init(&r, opts);
     err = preheader(&r, t, pers, out);
     run_release(&r);
     return err ? fail(e, err) : BODE_OK;

@@ -32,13 +32,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         bode_buf_init(&out, (size_t)4 << 20);
         bode_tmpl_render_html_body(t, NULL, &opts, &out, &e);
         bode_buf_reset(&out);
-        /* The preheader takes no budget: it is cut from the text, so
-         * render it only when the text came in under the budget. */
-        if (bode_tmpl_render_text(t, NULL, &opts, &out, &e) !=
-            BODE_ERR_TOO_BIG) {
-            bode_buf_reset(&out);
-            bode_tmpl_render_preheader(t, NULL, &out, &e);
-        }
+        bode_tmpl_render_text(t, NULL, &opts, &out, &e);
+        bode_buf_reset(&out);
+        /* Under the budget too, as inside the HTML email: unbudgeted it
+         * was a third of this target's time. */
+        bode_tmpl_render_preheader(t, NULL, &opts, &out, &e);
         bode_buf_release(&out);
         bode_tmpl_free(t);
     }

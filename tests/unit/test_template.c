@@ -257,7 +257,7 @@ static void test_bode_tmpl_render_wrong_type(void **state)
                      BODE_ERR_INVALID);
     assert_int_equal(bode_tmpl_render_text(sms, NULL, NULL, &out, &e),
                      BODE_ERR_INVALID);
-    assert_int_equal(bode_tmpl_render_preheader(sms, NULL, &out, &e),
+    assert_int_equal(bode_tmpl_render_preheader(sms, NULL, NULL, &out, &e),
                      BODE_ERR_INVALID);
     assert_int_equal(
         bode_tmpl_render_email_html(sms, NULL, NULL, NULL, &out, &e),
@@ -490,7 +490,7 @@ static enum bode_err op_preheader(const struct bode_tmpl *t, const json_t *p,
                                   struct bode_buf *out,
                                   struct bode_tmpl_error *e)
 {
-    return bode_tmpl_render_preheader(t, p, out, e);
+    return bode_tmpl_render_preheader(t, p, NULL, out, e);
 }
 
 static enum bode_err op_check(const struct bode_tmpl *t, const json_t *p,

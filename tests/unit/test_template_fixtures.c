@@ -154,7 +154,8 @@ static void run_case(void **state)
     RENDER("expected.text", bode_tmpl_render_text(t, pers, &opts, &out, &e));
     RENDER("expected.subject", bode_tmpl_render_subject(t, pers, &out, &e));
     RENDER("expected.body", bode_tmpl_render_body(t, pers, &out, &e));
-    RENDER("expected.preheader", bode_tmpl_render_preheader(t, pers, &out, &e));
+    RENDER("expected.preheader",
+           bode_tmpl_render_preheader(t, pers, NULL, &out, &e));
     RENDER("expected.sms",
            bode_tmpl_render_sms(t, pers, &opts, &out, &info, &e));
     RENDER("expected.email",
