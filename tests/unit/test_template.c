@@ -340,6 +340,13 @@ static void test_bode_tmpl_render_cap_and_budget(void **state)
     assert_int_equal(bode_tmpl_render_html_body(t, p, &opts, &out, &e),
                      BODE_ERR_TOO_BIG);
     assert_non_null(strstr(e.text, "limit"));
+    /* The preheader keeps to the same budget, and renders without one. */
+    bode_buf_reset(&out);
+    assert_int_equal(bode_tmpl_render_preheader(t, p, &opts, &out, &e),
+                     BODE_ERR_TOO_BIG);
+    bode_buf_reset(&out);
+    assert_int_equal(bode_tmpl_render_preheader(t, p, NULL, &out, &e), BODE_OK);
+    assert_true(out.len > 0);
     bode_buf_release(&out);
     json_decref(p);
     bode_tmpl_free(t);
